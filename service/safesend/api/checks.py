@@ -1,0 +1,126 @@
+"""POST /checks, overrides, and the reviewers' lists."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Response, current_app, g, jsonify, request
+
+from ..auth import current_principal, require
+from ..checking import run_check
+from ..schemas import CheckRequest, OverrideRequest, RequestError, ReviewRequest, to_message
+from ..store import checks as check_store
+from ..store import overrides as override_store
+from ..store.db import transaction
+from . import bp
+from .errors import ApiError
+from .requests import check_filter, json_body, paging
+
+
+def _services():
+    return current_app.extensions["safesend"]
+
+
+@bp.post("/checks")
+@require("check")
+def create_check():
+    payload = json_body(CheckRequest)
+    principal = current_principal()
+    with transaction(_services().sessions) as session:
+        policy = _services().policy_for(session, principal.tenant_id)
+        try:
+            message = to_message(payload, policy.limits.max_recipients)
+        except RequestError as exc:
+            raise ApiError(400, "invalid_request", str(exc), exc.field) from None
+        verdict = run_check(_services(), session, principal, message, policy)
+    g.safesend_check = verdict.check_id
+    return jsonify(verdict.to_json()), 200
+
+
+@bp.post("/checks/<check_id>/overrides")
+@require("override")
+def create_override(check_id: str):
+    payload = json_body(OverrideRequest)
+    principal = current_principal()
+    with transaction(_services().sessions) as session:
+        check = check_store.get_check(session, principal.tenant_id, check_id)
+        if check is None:
+            raise ApiError(404, "not_found", "No such check.")
+        policy = _services().policy_for(session, principal.tenant_id)
+        actor = principal.email or check.sender
+        try:
+            row = override_store.record_override(session, check, actor, payload.justification,
+                                                 policy)
+        except override_store.OverrideRefused as exc:
+            raise ApiError(exc.status, exc.code, str(exc), exc.field) from None
+        body = override_store.override_json(row)
+    return jsonify(body), 201
+
+
+@bp.get("/checks")
+@require("checks:read")
+def list_checks():
+    principal = current_principal()
+    limit, offset = paging()
+    with transaction(_services().sessions) as session:
+        rows, total = check_store.list_checks(session, principal.tenant_id, check_filter(),
+                                              limit, offset)
+        items = [override_store.check_json(r) for r in rows]
+    return jsonify({"items": items, "total": total, "limit": limit, "offset": offset})
+
+
+@bp.get("/overrides")
+@require("overrides:read")
+def list_overrides():
+    principal = current_principal()
+    limit, offset = paging()
+    with transaction(_services().sessions) as session:
+        rows, total = check_store.list_overrides(session, principal.tenant_id, check_filter(),
+                                                 limit, offset)
+        items = [override_store.override_json(r) for r in rows]
+    if request.args.get("format") == "csv":
+        return _csv_response(items)
+    return jsonify({"items": items, "total": total, "limit": limit, "offset": offset})
+
+
+@bp.post("/overrides/<int:override_id>/review")
+@require("review")
+def review_override(override_id: int):
+    payload = json_body(ReviewRequest)
+    principal = current_principal()
+    with transaction(_services().sessions) as session:
+        row = override_store.mark_reviewed(session, principal.tenant_id, override_id,
+                                           principal.email or principal.subject, payload.note)
+        if row is None:
+            raise ApiError(404, "not_found", "No such override.")
+        body = override_store.override_json(row)
+    return jsonify(body)
+
+
+OVERRIDE_COLUMNS = ("id", "created_at", "sender", "actor", "action", "rules", "students_matched",
+                    "visible_recipients", "audience", "justification", "client",
+                    "policy_version", "check_id", "reviewed_at", "reviewed_by", "review_note")
+
+
+def overrides_csv(items: list[dict]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(OVERRIDE_COLUMNS)
+    for item in items:
+        writer.writerow([_csv_cell(item, c) for c in OVERRIDE_COLUMNS])
+    return out.getvalue()
+
+
+def _csv_cell(item: dict, column: str) -> str:
+    value = item.get(column)
+    if isinstance(value, list):
+        value = " ".join(value)
+    text = "" if value is None else str(value)
+    # Spreadsheet formula injection: a justification starting with = or + is text.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def _csv_response(items: list[dict]) -> Response:
+    return Response(overrides_csv(items), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=overrides.csv"})

@@ -1,0 +1,79 @@
+"""GET/PUT /policy: the tenant's current policy, validated and versioned."""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, request
+
+from ..auth import current_principal, require
+from ..policy import PolicyError, parse_policy, parse_policy_yaml
+from ..store.db import transaction
+from ..store.policies import list_versions, save_policy
+from . import bp
+from .errors import ApiError, error_response
+
+
+def _sessions():
+    return current_app.extensions["safesend"].sessions
+
+
+@bp.get("/policy")
+@require("policy:read")
+def get_policy():
+    principal = current_principal()
+    with transaction(_sessions()) as session:
+        policy = current_app.extensions["safesend"].policy_for(session, principal.tenant_id)
+    return jsonify({"version": policy.version, "policy": policy.document()})
+
+
+@bp.get("/policy/versions")
+@require("policy:read")
+def get_policy_versions():
+    principal = current_principal()
+    with transaction(_sessions()) as session:
+        rows = list_versions(session, principal.tenant_id)
+        items = [{"version": r.version, "created_at": r.created_at.isoformat(),
+                  "created_by": r.created_by, "comment": r.comment} for r in rows]
+    return jsonify({"items": items})
+
+
+@bp.put("/policy")
+@require("policy:write")
+def put_policy():
+    principal = current_principal()
+    policy = _policy_from_request()
+    comment = request.args.get("comment", "")[:500]
+    with transaction(_sessions()) as session:
+        saved = save_policy(session, principal.tenant_id, policy,
+                            author=principal.email or principal.subject, comment=comment)
+    return jsonify({"version": saved.version, "policy": saved.document()}), 200
+
+
+def _policy_from_request():
+    try:
+        if request.mimetype in ("application/yaml", "application/x-yaml", "text/yaml"):
+            return parse_policy_yaml(request.get_data(as_text=True))
+        if not request.is_json:
+            raise ApiError(415, "unsupported_media_type",
+                           "Send the policy as application/json or application/yaml.")
+        data = request.get_json(silent=True)
+        if isinstance(data, dict) and isinstance(data.get("policy"), dict):
+            data = data["policy"]
+        return parse_policy(data)
+    except PolicyError as exc:
+        key, reason = exc.errors[0]
+        raise _PolicyInvalid(exc) from None
+
+
+class _PolicyInvalid(ApiError):
+    def __init__(self, exc: PolicyError):
+        key, reason = exc.errors[0]
+        super().__init__(400, "invalid_policy", f"{key}: {reason}", key)
+        self.errors = exc.errors
+
+
+@bp.errorhandler(_PolicyInvalid)
+def _policy_invalid(exc: _PolicyInvalid):
+    response = error_response(400, exc.code, str(exc), exc.field)
+    body = response.get_json()
+    body["error"]["errors"] = [{"field": k, "message": m} for k, m in exc.errors]
+    return jsonify(body), 400

@@ -1,0 +1,282 @@
+"""The `safesend` command."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .actions import rank
+from .config import load_settings
+from .store.db import transaction
+from .store.tenants import DEFAULT_TENANT
+
+EXIT_OK, EXIT_WARN, EXIT_ERROR = 0, 1, 2
+
+
+def _services(migrate: bool = True):
+    import logging
+
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    from .services import build_services
+
+    return build_services(load_settings(), migrate=migrate)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """SafeSend: send-time safety checks for school email."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve(host: str, port: int, threads: int) -> None:
+    """Run the service with waitress (use gunicorn in production)."""
+    from .app import create_app
+    from .serving import print_urls, serve_app
+
+    app = create_app()
+    print_urls(host, port)
+    serve_app(app, host, port, threads)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Set up the demo data and exit.")
+def demo(host: str, port: int, no_serve: bool) -> None:
+    """Set up demo data (policy, API keys) on SQLite and serve it."""
+    from .app import create_app
+    from .demo import setup_demo
+    from .serving import print_urls, serve_app
+
+    app = create_app()
+    keys = setup_demo(app)
+    print_urls(host, port, keys)
+    if not no_serve:
+        serve_app(app, host, port, 8)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--policy", "policy_file", type=click.Path(dir_okay=False),
+              help="Judge with this policy file instead of the service's current policy.")
+@click.option("--json", "as_json", is_flag=True, help="One verdict JSON per line, in input order.")
+def check(files: tuple[str, ...], policy_file: str | None, as_json: bool) -> None:
+    """Check .eml/.msg files. Exit 0 all allowed, 1 any warning or stronger, 2 on errors."""
+    from .engine import evaluate
+    from .mailfile import MailFileError, read_message_file
+    from .policy import PolicyError, load_policy_file
+
+    services = _services()
+    try:
+        with transaction(services.sessions) as session:
+            policy = (load_policy_file(policy_file) if policy_file
+                      else services.policy_for(session, DEFAULT_TENANT))
+            context_for = services.context_for(session, DEFAULT_TENANT, policy)
+    except PolicyError as exc:
+        click.echo(f"error: policy {policy_file}: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    worst, failed = "allow", False
+    for name in files:
+        try:
+            message = read_message_file(name)
+        except MailFileError as exc:
+            failed = True
+            click.echo(f"error: {exc}", err=True)
+            if as_json:
+                click.echo(json.dumps({"file": name, "error": {"code": "unreadable_file",
+                                                               "message": str(exc)}}))
+            continue
+        verdict, _ = evaluate(message, policy, context_for)
+        if rank(verdict.action) > rank(worst):
+            worst = verdict.action
+        if as_json:
+            click.echo(json.dumps({**verdict.to_json(), "file": name}))
+        else:
+            _print_verdict(name, verdict)
+    sys.exit(EXIT_ERROR if failed else (EXIT_OK if worst == "allow" else EXIT_WARN))
+
+
+def _print_verdict(name: str, verdict) -> None:
+    click.echo(f"{name}: {verdict.action.upper()} (policy version {verdict.policy_version}"
+               f", {verdict.students_matched} students matched)")
+    for finding in verdict.findings:
+        click.echo(f"  [{finding.action}] {finding.rule}: {finding.title}")
+        click.echo(f"      {finding.detail}")
+        if finding.evidence:
+            click.echo(f"      evidence: {', '.join(finding.evidence)}")
+        if finding.fixes:
+            click.echo(f"      fixes: {', '.join(finding.fixes)}")
+
+
+@main.group()
+def policy() -> None:
+    """Show, validate and load policies."""
+
+
+@policy.command("show")
+def policy_show() -> None:
+    """Print the current policy as YAML."""
+    from .policy import dump_policy_yaml
+
+    services = _services()
+    with transaction(services.sessions) as session:
+        current = services.policy_for(session, DEFAULT_TENANT)
+    click.echo(f"# policy version {current.version}")
+    click.echo(dump_policy_yaml(current), nl=False)
+
+
+@policy.command("validate")
+@click.argument("file", type=click.Path(dir_okay=False))
+def policy_validate(file: str) -> None:
+    """Validate a policy file; errors name the bad key."""
+    from .policy import PolicyError, load_policy_file
+
+    try:
+        load_policy_file(file)
+    except PolicyError as exc:
+        for key, reason in exc.errors:
+            click.echo(f"{file}: {key}: {reason}", err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(f"{file}: valid")
+
+
+@policy.command("load")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--comment", default="")
+def policy_load(file: str, comment: str) -> None:
+    """Save a policy file as the new current version."""
+    from .policy import PolicyError, load_policy_file
+    from .store.policies import save_policy
+
+    try:
+        new = load_policy_file(file)
+    except PolicyError as exc:
+        click.echo(f"error: {file}: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    services = _services()
+    with transaction(services.sessions) as session:
+        saved = save_policy(session, DEFAULT_TENANT, new, author="cli", comment=comment)
+    click.echo(f"saved policy version {saved.version}")
+
+
+@main.group()
+def apikey() -> None:
+    """Create, list and revoke API keys."""
+
+
+@apikey.command("create")
+@click.option("--role", required=True, type=click.Choice(["client", "it", "admin", "auditor"]))
+@click.option("--name", default="")
+@click.option("--tenant", default=DEFAULT_TENANT, show_default=True)
+def apikey_create(role: str, name: str, tenant: str) -> None:
+    """Create a key; it is printed once, alone on the last line."""
+    from .store.apikeys import create_key
+    from .store.tenants import ensure_tenant
+
+    services = _services()
+    with transaction(services.sessions) as session:
+        ensure_tenant(session, tenant)
+        new = create_key(session, tenant, role, name, created_by="cli")
+    click.echo(f"created {role} key #{new.id} for tenant {tenant}; store it now, it is not shown again:")
+    click.echo(new.key)
+
+
+@apikey.command("list")
+@click.option("--tenant", default=DEFAULT_TENANT, show_default=True)
+def apikey_list(tenant: str) -> None:
+    from .store.apikeys import list_keys
+
+    services = _services()
+    with transaction(services.sessions) as session:
+        for row in list_keys(session, tenant):
+            state = "revoked" if row.revoked_at else "active"
+            click.echo(f"{row.id}\t{row.role}\t{row.prefix}…\t{state}\t{row.name}")
+
+
+@apikey.command("revoke")
+@click.argument("key_id", type=int)
+@click.option("--tenant", default=DEFAULT_TENANT, show_default=True)
+def apikey_revoke(key_id: int, tenant: str) -> None:
+    from .store.apikeys import revoke_key
+
+    services = _services()
+    with transaction(services.sessions) as session:
+        if not revoke_key(session, tenant, key_id):
+            click.echo(f"error: no active key #{key_id}", err=True)
+            sys.exit(EXIT_ERROR)
+    click.echo(f"revoked key #{key_id}")
+
+
+@main.group()
+def overrides() -> None:
+    """Export overrides for review."""
+
+
+@overrides.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--since", help="ISO date")
+@click.option("--until", help="ISO date (inclusive)")
+@click.option("--sender")
+@click.option("--output", type=click.Path(dir_okay=False), help="Write to a file instead of stdout.")
+@click.option("--tenant", default=DEFAULT_TENANT, show_default=True)
+def overrides_export(fmt, since, until, sender, output, tenant) -> None:
+    """Every override matching the filters, as CSV or JSON lines."""
+    from datetime import date, datetime, time, timedelta, timezone
+
+    from .api.checks import overrides_csv
+    from .store.checks import CheckFilter, list_overrides
+    from .store.overrides import override_json
+
+    def day(value: str | None, end: bool):
+        if not value:
+            return None
+        try:
+            moment = datetime.combine(date.fromisoformat(value), time.min, tzinfo=timezone.utc)
+        except ValueError:
+            raise click.BadParameter(f"{value!r} is not an ISO date like 2026-01-31") from None
+        return moment + timedelta(days=1) if end else moment
+
+    flt = CheckFilter(sender=sender.lower() if sender else None, since=day(since, False),
+                      until=day(until, True))
+    services = _services()
+    with transaction(services.sessions) as session:
+        rows, _ = list_overrides(session, tenant, flt, limit=None)
+        items = [override_json(r) for r in rows]
+    text = (overrides_csv(items) if fmt == "csv"
+            else "".join(json.dumps(i) + "\n" for i in items))
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {len(items)} overrides to {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@main.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply migrations up to the latest schema."""
+    settings = load_settings()
+    from .store.db import make_engine, upgrade
+
+    upgrade(make_engine(settings.database_url))
+    click.echo(f"database at the latest schema: {_redacted_url(settings.database_url)}")
+
+
+def _redacted_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+if __name__ == "__main__":
+    main()

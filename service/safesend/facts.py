@@ -1,0 +1,125 @@
+"""What the rules need to know about one message, computed once per check.
+
+Rules stay pure functions of (message, facts, policy); anything that needs
+I/O (directory look-ups, content scanning, the roster) is gathered here
+through the seams in `CheckContext`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Protocol
+
+from .message import Message, Recipient, is_internal
+from .policy import Policy
+from .topics import find_topics
+
+
+class GroupSize(Protocol):
+    """What a directory says of one address (see `directory.GroupInfo`)."""
+
+    is_group: bool
+    member_count: int | None
+    external_count: int | None
+    error: str | None
+
+
+# addresses, internal domains -> what the directory knows of each address.
+GroupResolver = Callable[[Iterable[str], frozenset[str]], dict[str, GroupSize]]
+# message, policy, internal domains -> student-data report (the detect seam).
+ContentScanner = Callable[[Message, Policy, frozenset[str]], Any]
+
+
+@dataclass
+class CheckContext:
+    check_id: str | None = None
+    resolve_groups: GroupResolver | None = None
+    scan_content: ContentScanner | None = None
+    # addresses -> how many are guardians of roster students (with plans).
+    guardians: Callable[[list[str]], Any] | None = None
+
+
+@dataclass
+class Audience:
+    """One recipient as the rules count it: a person or an expanded list."""
+
+    recipient: Recipient
+    external: bool
+    size: int | None          # people reached; None = a list of unknown size
+    external_members: int     # outside members of an internal list
+    size_note: str = ""       # why the size is unknown
+
+
+@dataclass
+class Facts:
+    internal_domains: frozenset[str]
+    audience: list[Audience]
+    topics: list[str]
+    body_text: str
+    content: Any = None
+    guardians: Any = None
+    students_matched: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def visible(self) -> list[Audience]:
+        return [a for a in self.audience if a.recipient.field != "bcc"]
+
+    @property
+    def total_audience(self) -> int:
+        return sum(a.size if a.size is not None else 1 for a in self.audience)
+
+    @property
+    def unknown_lists(self) -> list[Audience]:
+        return [a for a in self.audience if a.size is None]
+
+    def external_count(self, entries: Iterable[Audience]) -> int:
+        return sum((1 if a.external else 0) + a.external_members for a in entries)
+
+
+def gather_facts(message: Message, policy: Policy, context: CheckContext) -> Facts:
+    internal = policy.internal_domain_set(message.sender_domain)
+    recipients = message.recipients()
+    groups = _resolve_groups(recipients, internal, context)
+    audience = [_audience_entry(r, internal, groups.get(r.address)) for r in recipients]
+    body_text = message.body_text or _html_text(message.body_html)
+    topics = find_topics(f"{message.subject}\n{body_text}", policy.sensitive_topics)
+    facts = Facts(internal_domains=internal, audience=audience, topics=topics, body_text=body_text)
+    if context.scan_content is not None:
+        facts.content = context.scan_content(message, policy, internal)
+        facts.students_matched = getattr(facts.content, "students", 0)
+    if context.guardians is not None:
+        visible = [a.recipient.address for a in facts.visible if a.recipient.address]
+        facts.guardians = context.guardians(visible)
+    return facts
+
+
+def _resolve_groups(recipients: list[Recipient], internal: frozenset[str],
+                    context: CheckContext) -> dict[str, GroupSize]:
+    if context.resolve_groups is None:
+        return {}
+    addresses = [r.address for r in recipients if r.address and r.group_size is None]
+    return context.resolve_groups(addresses, internal) if addresses else {}
+
+
+def _audience_entry(recipient: Recipient, internal: frozenset[str],
+                    group: GroupSize | None) -> Audience:
+    external = not is_internal(recipient.domain, internal)
+    if recipient.group_size is not None:
+        return Audience(recipient, external, recipient.group_size, 0)
+    if group is not None and group.is_group:
+        members = group.member_count
+        outside = group.external_count or 0
+        note = "" if members is not None else (group.error or "the directory does not know its size")
+        return Audience(recipient, external, members, 0 if external else outside, note)
+    if recipient.is_group:
+        return Audience(recipient, external, None, 0, "no directory is configured for lists")
+    return Audience(recipient, external, 1, 0)
+
+
+def _html_text(html: str) -> str:
+    if not html:
+        return ""
+    from .extract import html_to_text
+
+    return html_to_text(html)

@@ -1,0 +1,201 @@
+"""Build a `Message` from an .eml (RFC 822) or Outlook .msg file.
+
+Used by `safesend check` and the console's 'Try a message'. Header
+addresses that cannot be parsed are kept as display-name-only recipients
+rather than dropped, so a broken header never hides a recipient.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import email.utils
+from email.message import EmailMessage
+from pathlib import Path
+
+from .message import AddressError, Attachment, ClientInfo, Message, Recipient, parse_address
+
+
+class MailFileError(ValueError):
+    """A file that is neither a readable .eml nor a readable .msg."""
+
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def read_message_file(path: str | Path) -> Message:
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise MailFileError(f"cannot read {path}: {exc.strerror}") from None
+    return parse_message_bytes(data, path.name)
+
+
+def parse_message_bytes(data: bytes, name: str = "message") -> Message:
+    if data.startswith(OLE_MAGIC):
+        return _from_msg(data, name)
+    if name.lower().endswith(".msg"):
+        raise MailFileError(f"{name} is not an Outlook .msg file")
+    return _from_eml(data, name)
+
+
+def _from_eml(data: bytes, name: str) -> Message:
+    try:
+        parsed = email.message_from_bytes(data, policy=email.policy.default)
+    except Exception as exc:  # the email package raises many kinds on broken input
+        raise MailFileError(f"{name} is not a readable email: {exc}") from None
+    if not any(parsed.get(h) for h in ("From", "To", "Cc", "Bcc", "Subject")):
+        raise MailFileError(f"{name} has no email headers (From, To, Subject)")
+    text, html = _eml_bodies(parsed)
+    return Message(
+        sender=_first_address(_header(parsed, "From")),
+        to=_header_recipients(parsed, "To", "to"),
+        cc=_header_recipients(parsed, "Cc", "cc"),
+        bcc=_header_recipients(parsed, "Bcc", "bcc"),
+        subject=_header(parsed, "Subject"),
+        body_text=text, body_html=html,
+        attachments=tuple(_eml_attachments(parsed)),
+        client=ClientInfo(app="file", version=""),
+        is_reply=bool(parsed.get("In-Reply-To")) or _header(parsed, "Subject").lower().startswith("re:"),
+    )
+
+
+def _header(parsed: EmailMessage, name: str) -> str:
+    try:
+        return str(parsed.get(name, "") or "")
+    except Exception:  # undecodable header: use the raw value
+        raw = parsed.get_all(name, failobj=[""])
+        return str(raw[0]) if raw else ""
+
+
+def _header_recipients(parsed: EmailMessage, header: str, field: str) -> tuple[Recipient, ...]:
+    values = []
+    for raw in parsed.get_all(header, failobj=[]):
+        try:
+            values.append(str(raw))
+        except Exception:
+            continue
+    return _recipients_from_pairs(email.utils.getaddresses(values), field)
+
+
+def _recipients_from_pairs(pairs, field: str) -> tuple[Recipient, ...]:
+    result = []
+    for name, addr in pairs:
+        if not addr and not name:
+            continue
+        try:
+            address, display = parse_address(addr, name)
+        except AddressError:
+            address, display = "", (name or addr)
+        result.append(Recipient(address=address, name=display, field=field))  # type: ignore[arg-type]
+    return tuple(result)
+
+
+def _first_address(value: str) -> str:
+    for _, addr in email.utils.getaddresses([value]):
+        try:
+            address, _ = parse_address(addr)
+        except AddressError:
+            continue
+        if address:
+            return address
+    return ""
+
+
+def _eml_bodies(parsed: EmailMessage) -> tuple[str, str]:
+    text = html = ""
+    for kind in ("plain", "html"):
+        try:
+            part = parsed.get_body(preferencelist=(kind,))
+            content = part.get_content() if part is not None else ""
+        except Exception:
+            content = ""
+        if kind == "plain":
+            text = content if isinstance(content, str) else ""
+        else:
+            html = content if isinstance(content, str) else ""
+    return text, html
+
+
+def _eml_attachments(parsed: EmailMessage):
+    try:
+        parts = list(parsed.iter_attachments())
+    except Exception:
+        return
+    for index, part in enumerate(parts):
+        ctype = part.get_content_type()
+        name = part.get_filename() or f"attachment-{index + 1}"
+        if ctype == "message/rfc822":
+            payload = part.get_payload()
+            inner = payload[0] if isinstance(payload, list) and payload else payload
+            data = inner.as_bytes() if hasattr(inner, "as_bytes") else b""
+            if not name.lower().endswith(".eml"):
+                name += ".eml"
+        else:
+            try:
+                data = part.get_payload(decode=True) or b""
+            except Exception:
+                data = b""
+        yield Attachment(name=name, content_type=ctype, data=data)
+
+
+def _from_msg(data: bytes, name: str) -> Message:
+    import extract_msg
+
+    try:
+        msg = extract_msg.openMsg(data, delayAttachments=False)
+    except Exception as exc:  # extract-msg raises many kinds on broken input
+        raise MailFileError(f"{name} is not a readable Outlook message: {exc}") from None
+    try:
+        recipients = {"to": [], "cc": [], "bcc": []}
+        for rec in getattr(msg, "recipients", []) or []:
+            field = {1: "to", 2: "cc", 3: "bcc"}.get(int(getattr(rec, "type", 1) or 1), "to")
+            recipients[field].append((rec.name or "", rec.email or ""))
+        subject = msg.subject or ""
+        return Message(
+            sender=_first_address(str(getattr(msg, "sender", "") or "")),
+            to=_recipients_from_pairs(recipients["to"], "to"),
+            cc=_recipients_from_pairs(recipients["cc"], "cc"),
+            bcc=_recipients_from_pairs(recipients["bcc"], "bcc"),
+            subject=subject,
+            body_text=_safe(lambda: msg.body) or "",
+            body_html=_decoded(_safe(lambda: msg.htmlBody)),
+            attachments=tuple(_msg_attachments(msg)),
+            client=ClientInfo(app="file", version=""),
+            is_reply=bool(_safe(lambda: msg.inReplyTo)) or subject.lower().startswith("re:"),
+        )
+    finally:
+        msg.close()
+
+
+def _msg_attachments(msg):
+    for index, att in enumerate(getattr(msg, "attachments", []) or []):
+        name = (_safe(lambda: att.longFilename) or _safe(lambda: att.shortFilename)
+                or f"attachment-{index + 1}")
+        payload = _safe(lambda: att.data)
+        if isinstance(payload, (bytes, bytearray)):
+            yield Attachment(name=str(name), content_type=str(_safe(lambda: att.mimetype) or
+                                                               "application/octet-stream"),
+                             data=bytes(payload))
+        elif payload is not None and hasattr(payload, "exportBytes"):
+            data = _safe(payload.exportBytes) or b""
+            label = str(name) if str(name).lower().endswith(".msg") else f"{name}.msg"
+            yield Attachment(name=label, content_type="application/vnd.ms-outlook", data=data,
+                             missing=not data)
+        else:
+            yield Attachment(name=str(name), content_type="application/octet-stream", data=b"",
+                             missing=True)
+
+
+def _safe(getter):
+    try:
+        return getter()
+    except Exception:  # a damaged property must not lose the rest of the message
+        return None
+
+
+def _decoded(value) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return value or ""

@@ -1,0 +1,230 @@
+"""The district's policy: thresholds, domains, topics, limits.
+
+One YAML document with safe defaults built in. Validation errors name the
+bad key and why, because IT edits this file by hand and in the console.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .actions import Action, rank
+
+RuleMode = Literal["enforce", "audit"]
+
+
+class PolicyError(ValueError):
+    """A policy that cannot be used; `errors` lists (key path, reason)."""
+
+    def __init__(self, errors: list[tuple[str, str]]):
+        self.errors = errors
+        super().__init__("; ".join(f"{key}: {reason}" for key, reason in errors))
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Thresholds(_Section):
+    """Counts at which each action starts; None turns that level off."""
+
+    warn_at: int | None = Field(default=None, ge=1)
+    confirm_at: int | None = Field(default=None, ge=1)
+    block_at: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _ascending(self) -> "Thresholds":
+        levels = [(n, v) for n, v in (("warn_at", self.warn_at), ("confirm_at", self.confirm_at),
+                                      ("block_at", self.block_at)) if v is not None]
+        for (low_name, low), (high_name, high) in zip(levels, levels[1:]):
+            if high < low:
+                raise ValueError(f"{high_name} ({high}) must not be below {low_name} ({low})")
+        return self
+
+    def action_for(self, count: int) -> Action:
+        for name, action in (("block_at", "block"), ("confirm_at", "confirm"), ("warn_at", "warn")):
+            limit = getattr(self, name)
+            if limit is not None and count >= limit:
+                return action  # type: ignore[return-value]
+        return "allow"
+
+
+class RuleSettings(_Section):
+    enabled: bool = True
+    # audit: record what would have happened, show nothing to the sender.
+    mode: RuleMode = "enforce"
+
+
+class VisibleRecipientsRule(RuleSettings, Thresholds):
+    warn_at: int | None = Field(default=10, ge=1)
+    # Action when the message is about a sensitive topic or goes to guardians
+    # of students with plans: everyone learns who else is in the group.
+    sensitive_action: Action = "confirm"
+
+
+class AudienceSizeRule(RuleSettings, Thresholds):
+    warn_at: int | None = Field(default=100, ge=1)
+    confirm_at: int | None = Field(default=1000, ge=1)
+    # Action when a list's size cannot be learned.
+    unknown_size_action: Action = "allow"
+
+
+class ExternalRecipientsRule(RuleSettings, Thresholds):
+    enabled: bool = False
+    warn_at: int | None = Field(default=1, ge=1)
+
+
+class StudentDataRule(RuleSettings):
+    # Any roster student or student ID going outside or to a large audience.
+    warn_at: int | None = Field(default=1, ge=1)
+    confirm_at: int | None = Field(default=10, ge=1)
+    # Students with a plan, disability, diagnosis or other sensitive attribute.
+    block_sensitive_at: int | None = Field(default=10, ge=1)
+    # Audience at which internal mail counts as "a large audience".
+    large_audience: int = Field(default=25, ge=1)
+    # Fewer students than this to internal colleagues is ordinary school work.
+    internal_allow_below: int = Field(default=10, ge=1)
+
+
+class UnscannableRule(RuleSettings):
+    action: Action = "warn"
+
+
+class Rules(_Section):
+    visible_recipients: VisibleRecipientsRule = Field(default_factory=VisibleRecipientsRule)
+    audience_size: AudienceSizeRule = Field(default_factory=AudienceSizeRule)
+    external_recipients: ExternalRecipientsRule = Field(default_factory=ExternalRecipientsRule)
+    student_data: StudentDataRule = Field(default_factory=StudentDataRule)
+    unscannable_attachment: UnscannableRule = Field(default_factory=UnscannableRule)
+
+
+DEFAULT_SENSITIVE_TOPICS = (
+    "504", "section 504", "504 plan", "504 plans", "IEP", "IEPs",
+    "individualized education program", "individualized education plan",
+    "special education", "special ed", "SPED", "disability", "disabilities",
+    "diagnosis", "diagnosed", "behavior intervention plan", "behavior plan",
+    "free lunch", "reduced lunch", "free and reduced", "free or reduced",
+    "medical condition", "mental health", "counseling", "suspension", "expulsion",
+    "disciplinary", "McKinney-Vento", "homeless", "foster care",
+)
+
+
+class Overrides(_Section):
+    justification_min_length: int = Field(default=10, ge=1, le=500)
+
+
+class Limits(_Section):
+    """Request and scanning limits; the add-ins read max_attachment_bytes."""
+
+    max_request_bytes: int = Field(default=40 * 1024 * 1024, ge=1024)
+    max_attachment_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
+    max_total_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
+    max_depth: int = Field(default=3, ge=0, le=10)
+    max_members: int = Field(default=500, ge=1)
+    max_expansion_ratio: float = Field(default=100.0, ge=1)
+    max_rows: int = Field(default=200_000, ge=1)
+    max_pages: int = Field(default=500, ge=1)
+    max_text_chars: int = Field(default=20_000_000, ge=1)
+    time_budget_seconds: float = Field(default=5.0, gt=0, le=60)
+    max_recipients: int = Field(default=10_000, ge=1)
+
+
+class Clients(_Section):
+    # What an add-in does when the service does not answer in time:
+    # open = let the sender send with a notice, closed = hold the message.
+    fail_mode: Literal["open", "closed"] = "open"
+    timeout_seconds: float = Field(default=4.0, gt=0, le=30)
+
+
+class Policy(_Section):
+    version: int = 0
+    internal_domains: list[str] = Field(default_factory=list)
+    sensitive_topics: list[str] = Field(default_factory=lambda: list(DEFAULT_SENSITIVE_TOPICS))
+    rules: Rules = Field(default_factory=Rules)
+    overrides: Overrides = Field(default_factory=Overrides)
+    limits: Limits = Field(default_factory=Limits)
+    clients: Clients = Field(default_factory=Clients)
+    # Sections filled by later parts (detection, directory) are kept as
+    # validated sub-documents of their own modules.
+    detection: dict[str, Any] = Field(default_factory=dict)
+    directory: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("internal_domains")
+    @classmethod
+    def _domains(cls, value: list[str]) -> list[str]:
+        cleaned = []
+        for domain in value:
+            domain = domain.strip().lower().lstrip("@").rstrip(".")
+            if not domain or "@" in domain or " " in domain or "." not in domain:
+                raise ValueError(f"{domain!r} is not a domain name like district.org")
+            cleaned.append(domain)
+        return sorted(set(cleaned))
+
+    @field_validator("sensitive_topics")
+    @classmethod
+    def _topics(cls, value: list[str]) -> list[str]:
+        return [t.strip() for t in value if t.strip()]
+
+    def internal_domain_set(self, sender_domain: str) -> frozenset[str]:
+        """The configured internal domains; the sender's own when none are."""
+        if self.internal_domains:
+            return frozenset(self.internal_domains)
+        return frozenset({sender_domain}) if sender_domain else frozenset()
+
+    def document(self) -> dict[str, Any]:
+        """The policy as it is saved (without its version number)."""
+        return self.model_dump(mode="json", exclude={"version"})
+
+
+def parse_policy(data: Any, version: int = 0) -> Policy:
+    """Validate a policy document (a mapping) into a Policy."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise PolicyError([("(document)", "a policy must be a mapping of settings")])
+    data = {k: v for k, v in data.items() if k != "version"}
+    try:
+        return Policy.model_validate({**data, "version": version})
+    except ValidationError as exc:
+        raise PolicyError([(_key_path(e["loc"]), _reason(e)) for e in exc.errors()]) from None
+
+
+def load_policy_file(path: str | Path) -> Policy:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PolicyError([("(file)", f"cannot read {path}: {exc.strerror}")]) from None
+    return parse_policy_yaml(text)
+
+
+def parse_policy_yaml(text: str, version: int = 0) -> Policy:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" at line {where.line + 1}" if where else ""
+        raise PolicyError([("(yaml)", f"not valid YAML{line}")]) from None
+    return parse_policy(data, version)
+
+
+def dump_policy_yaml(policy: Policy) -> str:
+    return yaml.safe_dump(policy.document(), sort_keys=False, allow_unicode=True)
+
+
+def action_at_least(action: str, floor: str) -> str:
+    return action if rank(action) >= rank(floor) else floor
+
+
+def _key_path(loc: tuple) -> str:
+    return ".".join(str(part) for part in loc) or "(document)"
+
+
+def _reason(error: dict) -> str:
+    if error["type"] == "extra_forbidden":
+        return "unknown setting"
+    message = error["msg"]
+    return message.removeprefix("Value error, ")

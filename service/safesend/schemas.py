@@ -1,0 +1,155 @@
+"""The JSON API's request models, and their conversion into a `Message`.
+
+The same pydantic models validate requests and generate the OpenAPI
+document, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .message import AddressError, Attachment, ClientInfo, Message, Recipient, parse_address
+
+
+class RequestError(ValueError):
+    """A request that is well-formed JSON but not a valid check."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="ignore", strict=False)
+
+
+class RecipientIn(_In):
+    address: str = Field(default="", max_length=512,
+                         description="Email address; may be empty when only a display name is known")
+    name: str = Field(default="", max_length=512)
+    is_group: bool = Field(default=False, description="A distribution list or contact group")
+    group_size: int | None = Field(default=None, ge=0, description="List size when the client knows it")
+
+
+class BodyIn(_In):
+    text: str | None = None
+    html: str | None = None
+
+
+class AttachmentIn(_In):
+    name: str = Field(min_length=1, max_length=1024)
+    content_type: str = Field(default="application/octet-stream", max_length=255)
+    content_base64: str | None = Field(default=None, description="File content; absent for cloud links")
+    size: int | None = Field(default=None, ge=0, description="Size in bytes when content is not sent")
+
+
+class ClientIn(_In):
+    app: str = Field(default="unknown", max_length=64)
+    version: str = Field(default="", max_length=64)
+
+
+class CheckRequest(_In):
+    sender: str = Field(max_length=512)
+    to: list[RecipientIn | str] = Field(default_factory=list)
+    cc: list[RecipientIn | str] = Field(default_factory=list)
+    bcc: list[RecipientIn | str] = Field(default_factory=list)
+    subject: str = Field(default="", max_length=4096)
+    body: BodyIn = Field(default_factory=BodyIn)
+    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=500)
+    client: ClientIn = Field(default_factory=ClientIn)
+    is_reply: bool = False
+
+
+class OverrideRequest(_In):
+    justification: str = Field(default="", max_length=4000)
+
+
+class ReviewRequest(_In):
+    note: str = Field(default="", max_length=4000)
+
+
+class FindingOut(BaseModel):
+    rule: Literal["visible_recipients", "audience_size", "external_recipients",
+                  "student_data", "unscannable_attachment"]
+    action: Literal["allow", "warn", "confirm", "block"]
+    title: str
+    detail: str
+    count: int
+    evidence: list[str]
+    fixes: list[str]
+    attachments: list[str] = []
+
+
+class VerdictOut(BaseModel):
+    check_id: str
+    action: Literal["allow", "warn", "confirm", "block"]
+    policy_version: int
+    students_matched: int
+    findings: list[FindingOut]
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorOut(BaseModel):
+    error: ErrorBody
+
+
+def to_message(request: CheckRequest, max_recipients: int) -> Message:
+    """Build a Message, naming the offending field on any bad value."""
+    try:
+        sender, _ = parse_address(request.sender)
+    except AddressError as exc:
+        raise RequestError(str(exc), "sender") from None
+    if not sender:
+        raise RequestError("sender must be an email address", "sender")
+    count = len(request.to) + len(request.cc) + len(request.bcc)
+    if count > max_recipients:
+        raise RequestError(f"too many recipients: {count} (the limit is {max_recipients})", "to")
+    return Message(
+        sender=sender,
+        to=_recipients(request.to, "to"),
+        cc=_recipients(request.cc, "cc"),
+        bcc=_recipients(request.bcc, "bcc"),
+        subject=request.subject,
+        body_text=request.body.text or "",
+        body_html=request.body.html or "",
+        attachments=tuple(_attachment(a, i) for i, a in enumerate(request.attachments)),
+        client=ClientInfo(app=request.client.app, version=request.client.version),
+        is_reply=request.is_reply,
+    )
+
+
+def _recipients(items: list[RecipientIn | str], field: str) -> tuple[Recipient, ...]:
+    result = []
+    for index, item in enumerate(items):
+        if isinstance(item, str):
+            item = RecipientIn(address=item)
+        try:
+            address, name = parse_address(item.address, item.name)
+        except AddressError as exc:
+            raise RequestError(str(exc), f"{field}.{index}.address") from None
+        if not address and not name:
+            raise RequestError("a recipient needs an address or a name", f"{field}.{index}")
+        result.append(Recipient(address=address, name=name, field=field,  # type: ignore[arg-type]
+                                is_group=item.is_group, group_size=item.group_size))
+    return tuple(result)
+
+
+def _attachment(item: AttachmentIn, index: int) -> Attachment:
+    if item.content_base64 is None:
+        # A cloud link or a file the client could not read: scanned as unscannable.
+        return Attachment(name=item.name, content_type=item.content_type, data=b"", missing=True)
+    try:
+        data = base64.b64decode(item.content_base64, validate=True)
+    except (binascii.Error, ValueError):
+        raise RequestError("content_base64 is not valid base64",
+                           f"attachments.{index}.content_base64") from None
+    return Attachment(name=item.name, content_type=item.content_type, data=data)

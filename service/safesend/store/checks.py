@@ -1,0 +1,86 @@
+"""Check records: what was checked and decided, never what was written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from ..facts import Facts
+from ..message import Message
+from ..verdict import Verdict
+from .models import Check, CheckFinding, Override
+
+
+@dataclass
+class CheckFilter:
+    sender: str | None = None
+    rule: str | None = None
+    action: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def record_check(session: Session, tenant_id: str, message: Message, verdict: Verdict,
+                 facts: Facts | None, message_hash: str, actor: str = "",
+                 duration_ms: int = 0) -> Check:
+    visible_external = facts.external_count(facts.visible) if facts else 0
+    row = Check(
+        id=verdict.check_id, tenant_id=tenant_id, sender=message.sender, actor=actor,
+        client_app=message.client.app[:64], client_version=message.client.version[:64],
+        to_count=len(message.to), cc_count=len(message.cc), bcc_count=len(message.bcc),
+        visible_external=visible_external,
+        audience=facts.total_audience if facts else len(message.recipients()),
+        attachment_count=len(message.attachments), students_matched=verdict.students_matched,
+        action=verdict.action, audit_action=verdict.audit_action,
+        policy_version=verdict.policy_version, message_hash=message_hash,
+        duration_ms=duration_ms,
+        findings=[CheckFinding(rule=f.rule, action=f.action, count=f.count, audit=f.audit)
+                  for f in (*verdict.findings, *verdict.audit_findings)],
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get_check(session: Session, tenant_id: str, check_id: str) -> Check | None:
+    row = session.get(Check, check_id)
+    return row if row is not None and row.tenant_id == tenant_id else None
+
+
+def filtered(query: Select, model, flt: CheckFilter) -> Select:
+    """Apply a CheckFilter to a query over Check (joined as needed)."""
+    if flt.sender:
+        query = query.where(Check.sender == flt.sender.lower())
+    if flt.action:
+        query = query.where(Check.action == flt.action)
+    if flt.rule:
+        query = query.where(Check.id.in_(select(CheckFinding.check_id)
+                                         .where(CheckFinding.rule == flt.rule)))
+    if flt.since:
+        query = query.where(model.created_at >= flt.since)
+    if flt.until:
+        query = query.where(model.created_at < flt.until)
+    return query
+
+
+def list_checks(session: Session, tenant_id: str, flt: CheckFilter, limit: int,
+                offset: int) -> tuple[list[Check], int]:
+    base = filtered(select(Check).where(Check.tenant_id == tenant_id), Check, flt)
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    rows = session.scalars(base.order_by(Check.created_at.desc(), Check.id)
+                           .limit(limit).offset(offset))
+    return list(rows), total
+
+
+def list_overrides(session: Session, tenant_id: str, flt: CheckFilter, limit: int | None,
+                   offset: int = 0) -> tuple[list[Override], int]:
+    base = filtered(select(Override).join(Override.check).where(Override.tenant_id == tenant_id),
+                    Override, flt)
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    query = base.order_by(Override.created_at.desc(), Override.id.desc()).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query)), total

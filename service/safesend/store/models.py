@@ -1,0 +1,121 @@
+"""SQLAlchemy models. Nothing here holds message content: counts, rule
+names, actions, a keyed hash of the message, and who did what."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String,
+                        Text, UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Tenant(Base):
+    __tablename__ = "tenants"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    # SHA-256 of the whole key: keys are 256-bit random, so no slow hash is needed.
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(320), default="")
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class PolicyVersion(Base):
+    __tablename__ = "policy_versions"
+    __table_args__ = (UniqueConstraint("tenant_id", "version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    document: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(320), default="")
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class Check(Base):
+    __tablename__ = "checks"
+    __table_args__ = (Index("ix_checks_tenant_time", "tenant_id", "created_at"),)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sender: Mapped[str] = mapped_column(String(320), index=True)
+    actor: Mapped[str] = mapped_column(String(320), default="")
+    client_app: Mapped[str] = mapped_column(String(64), default="")
+    client_version: Mapped[str] = mapped_column(String(64), default="")
+    to_count: Mapped[int] = mapped_column(Integer, default=0)
+    cc_count: Mapped[int] = mapped_column(Integer, default=0)
+    bcc_count: Mapped[int] = mapped_column(Integer, default=0)
+    visible_external: Mapped[int] = mapped_column(Integer, default=0)
+    audience: Mapped[int] = mapped_column(Integer, default=0)
+    attachment_count: Mapped[int] = mapped_column(Integer, default=0)
+    students_matched: Mapped[int] = mapped_column(Integer, default=0)
+    action: Mapped[str] = mapped_column(String(10), index=True)
+    # What enforcing every audit-mode rule would have given.
+    audit_action: Mapped[str] = mapped_column(String(10))
+    policy_version: Mapped[int] = mapped_column(Integer)
+    message_hash: Mapped[str] = mapped_column(String(64))
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    findings: Mapped[list["CheckFinding"]] = relationship(
+        back_populates="check", cascade="all, delete-orphan", lazy="selectin")
+    override: Mapped["Override | None"] = relationship(back_populates="check", lazy="selectin")
+
+
+class CheckFinding(Base):
+    __tablename__ = "check_findings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    check_id: Mapped[str] = mapped_column(ForeignKey("checks.id", ondelete="CASCADE"), index=True)
+    rule: Mapped[str] = mapped_column(String(40), index=True)
+    action: Mapped[str] = mapped_column(String(10))
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    audit: Mapped[bool] = mapped_column(Boolean, default=False)
+    check: Mapped[Check] = relationship(back_populates="findings")
+
+
+class Override(Base):
+    __tablename__ = "overrides"
+    __table_args__ = (Index("ix_overrides_tenant_time", "tenant_id", "created_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    check_id: Mapped[str] = mapped_column(ForeignKey("checks.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(320))
+    action: Mapped[str] = mapped_column(String(10))
+    justification: Mapped[str] = mapped_column(Text, default="")
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    reviewed_by: Mapped[str] = mapped_column(String(320), default="")
+    review_note: Mapped[str] = mapped_column(Text, default="")
+    check: Mapped[Check] = relationship(back_populates="override", lazy="joined")
+
+
+class RosterSnapshot(Base):
+    """The district roster as keyed hashes only (see detect.roster)."""
+
+    __tablename__ = "roster_snapshots"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(320), default="")
+    students: Mapped[int] = mapped_column(Integer, default=0)
+    with_flags: Mapped[int] = mapped_column(Integer, default=0)
+    guardians: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
