@@ -8,9 +8,9 @@ token verifiers (Entra ID, Google) register themselves in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Callable
 
 from flask import current_app, g, request
 

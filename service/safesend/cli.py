@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC
 from pathlib import Path
 
 import click
@@ -227,7 +228,7 @@ def overrides() -> None:
 @click.option("--tenant", default=DEFAULT_TENANT, show_default=True)
 def overrides_export(fmt, since, until, sender, output, tenant) -> None:
     """Every override matching the filters, as CSV or JSON lines."""
-    from datetime import date, datetime, time, timedelta, timezone
+    from datetime import date, datetime, time, timedelta
 
     from .api.checks import overrides_csv
     from .store.checks import CheckFilter, list_overrides
@@ -237,7 +238,7 @@ def overrides_export(fmt, since, until, sender, output, tenant) -> None:
         if not value:
             return None
         try:
-            moment = datetime.combine(date.fromisoformat(value), time.min, tzinfo=timezone.utc)
+            moment = datetime.combine(date.fromisoformat(value), time.min, tzinfo=UTC)
         except ValueError:
             raise click.BadParameter(f"{value!r} is not an ISO date like 2026-01-31") from None
         return moment + timedelta(days=1) if end else moment

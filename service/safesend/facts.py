@@ -7,8 +7,9 @@ through the seams in `CheckContext`.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Protocol
+from typing import Any, Protocol
 
 from .message import Message, Recipient, is_internal
 from .policy import Policy

@@ -7,9 +7,12 @@ rather than dropped, so a broken header never hides a recipient.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import email
 import email.policy
 import email.utils
+import quopri
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -130,6 +133,7 @@ def _eml_attachments(parsed: EmailMessage):
             payload = part.get_payload()
             inner = payload[0] if isinstance(payload, list) and payload else payload
             data = inner.as_bytes() if hasattr(inner, "as_bytes") else b""
+            data = _undo_transfer_encoding(data, part.get("Content-Transfer-Encoding", ""))
             if not name.lower().endswith(".eml"):
                 name += ".eml"
         else:
@@ -138,6 +142,20 @@ def _eml_attachments(parsed: EmailMessage):
             except Exception:
                 data = b""
         yield Attachment(name=name, content_type=ctype, data=data)
+
+
+def _undo_transfer_encoding(data: bytes, encoding: str) -> bytes:
+    """Some clients base64-encode attached messages, which RFC 2046 forbids;
+    the email package then leaves the encoded text as the inner message."""
+    encoding = str(encoding).strip().lower()
+    try:
+        if encoding == "base64":
+            return base64.b64decode(data.strip(), validate=False)
+        if encoding == "quoted-printable":
+            return quopri.decodestring(data)
+    except (ValueError, binascii.Error):
+        return data
+    return data
 
 
 def _from_msg(data: bytes, name: str) -> Message:
@@ -171,21 +189,22 @@ def _from_msg(data: bytes, name: str) -> Message:
 
 def _msg_attachments(msg):
     for index, att in enumerate(getattr(msg, "attachments", []) or []):
-        name = (_safe(lambda: att.longFilename) or _safe(lambda: att.shortFilename)
-                or f"attachment-{index + 1}")
-        payload = _safe(lambda: att.data)
-        if isinstance(payload, (bytes, bytearray)):
-            yield Attachment(name=str(name), content_type=str(_safe(lambda: att.mimetype) or
-                                                               "application/octet-stream"),
-                             data=bytes(payload))
-        elif payload is not None and hasattr(payload, "exportBytes"):
-            data = _safe(payload.exportBytes) or b""
-            label = str(name) if str(name).lower().endswith(".msg") else f"{name}.msg"
-            yield Attachment(name=label, content_type="application/vnd.ms-outlook", data=data,
-                             missing=not data)
-        else:
-            yield Attachment(name=str(name), content_type="application/octet-stream", data=b"",
-                             missing=True)
+        yield _msg_attachment(att, index)
+
+
+def _msg_attachment(att, index: int) -> Attachment:
+    name = str(_safe(lambda: att.longFilename) or _safe(lambda: att.shortFilename)
+               or f"attachment-{index + 1}")
+    payload = _safe(lambda: att.data)
+    if isinstance(payload, (bytes, bytearray)):
+        ctype = str(_safe(lambda: att.mimetype) or "application/octet-stream")
+        return Attachment(name=name, content_type=ctype, data=bytes(payload))
+    if payload is not None and hasattr(payload, "exportBytes"):
+        data = _safe(payload.exportBytes) or b""
+        label = name if name.lower().endswith(".msg") else f"{name}.msg"
+        return Attachment(name=label, content_type="application/vnd.ms-outlook", data=data,
+                          missing=not data)
+    return Attachment(name=name, content_type="application/octet-stream", data=b"", missing=True)
 
 
 def _safe(getter):

@@ -40,7 +40,7 @@ class Recipient:
         `parent+school@gmail.com` and `Parent@gmail.com` are one person."""
         if not self.address:
             return "name:" + " ".join(self.name.lower().split())
-        local, _, domain = self.address.rpartition("@")
+        local, _, domain = self.address.lower().rpartition("@")
         return local.split("+", 1)[0] + "@" + domain
 
     @property

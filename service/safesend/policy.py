@@ -37,10 +37,10 @@ class Thresholds(_Section):
     block_at: int | None = Field(default=None, ge=1)
 
     @model_validator(mode="after")
-    def _ascending(self) -> "Thresholds":
+    def _ascending(self) -> Thresholds:
         levels = [(n, v) for n, v in (("warn_at", self.warn_at), ("confirm_at", self.confirm_at),
                                       ("block_at", self.block_at)) if v is not None]
-        for (low_name, low), (high_name, high) in zip(levels, levels[1:]):
+        for (low_name, low), (high_name, high) in zip(levels, levels[1:], strict=False):
             if high < low:
                 raise ValueError(f"{high_name} ({high}) must not be below {low_name} ({low})")
         return self

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import request
 from pydantic import BaseModel, ValidationError
@@ -72,10 +72,10 @@ def _date_arg(name: str, end: bool) -> datetime | None:
         return None
     try:
         if len(raw) == 10:
-            moment = datetime.combine(date.fromisoformat(raw), time.min, tzinfo=timezone.utc)
+            moment = datetime.combine(date.fromisoformat(raw), time.min, tzinfo=UTC)
             return moment + timedelta(days=1) if end else moment
         moment = datetime.fromisoformat(raw)
     except ValueError:
         raise ApiError(400, "invalid_parameter",
                        f"{name} must be an ISO date (2026-01-31) or date-time", name) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

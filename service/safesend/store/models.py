@@ -3,15 +3,25 @@ names, actions, a keyed hash of the message, and who did what."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String,
-                        Text, UniqueConstraint)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Base(DeclarativeBase):
@@ -74,9 +84,9 @@ class Check(Base):
     policy_version: Mapped[int] = mapped_column(Integer)
     message_hash: Mapped[str] = mapped_column(String(64))
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
-    findings: Mapped[list["CheckFinding"]] = relationship(
+    findings: Mapped[list[CheckFinding]] = relationship(
         back_populates="check", cascade="all, delete-orphan", lazy="selectin")
-    override: Mapped["Override | None"] = relationship(back_populates="check", lazy="selectin")
+    override: Mapped[Override | None] = relationship(back_populates="check", lazy="selectin")
 
 
 class CheckFinding(Base):

@@ -1,0 +1,60 @@
+import pytest
+
+from safesend.policy import PolicyError, load_policy_file, parse_policy, parse_policy_yaml
+
+
+def test_defaults_are_safe():
+    policy = parse_policy({})
+    assert policy.rules.visible_recipients.warn_at == 10
+    assert policy.rules.audience_size.warn_at == 100
+    assert policy.rules.audience_size.confirm_at == 1000
+    assert policy.rules.external_recipients.enabled is False
+    assert "section 504" in policy.sensitive_topics
+
+
+def test_errors_name_the_key_and_why():
+    with pytest.raises(PolicyError) as info:
+        parse_policy({"rules": {"visible_recipients": {"warn_at": "ten", "colour": "red"}},
+                      "internal_domains": ["not a domain"]})
+    keys = dict(info.value.errors)
+    assert "integer" in keys["rules.visible_recipients.warn_at"]
+    assert keys["rules.visible_recipients.colour"] == "unknown setting"
+    assert "not a domain name" in keys["internal_domains"]
+
+
+def test_thresholds_must_ascend():
+    with pytest.raises(PolicyError) as info:
+        parse_policy({"rules": {"audience_size": {"warn_at": 500, "confirm_at": 100}}})
+    assert "confirm_at (100) must not be below warn_at (500)" in str(info.value)
+
+
+def test_threshold_levels():
+    rule = parse_policy({"rules": {"audience_size": {"warn_at": 10, "confirm_at": 20,
+                                                     "block_at": 30}}}).rules.audience_size
+    assert [rule.action_for(n) for n in (9, 10, 19, 20, 29, 30)] == [
+        "allow", "warn", "warn", "confirm", "confirm", "block"]
+
+
+def test_domains_are_normalized():
+    policy = parse_policy({"internal_domains": ["@District.ORG.", "district.org"]})
+    assert policy.internal_domains == ["district.org"]
+    assert policy.internal_domain_set("x.org") == {"district.org"}
+    assert parse_policy({}).internal_domain_set("school.org") == {"school.org"}
+
+
+def test_yaml_errors(tmp_path):
+    with pytest.raises(PolicyError) as info:
+        parse_policy_yaml("rules: [unclosed")
+    assert "not valid YAML" in str(info.value)
+    with pytest.raises(PolicyError):
+        parse_policy_yaml("- a list\n- not a mapping\n")
+    with pytest.raises(PolicyError) as info:
+        load_policy_file(tmp_path / "missing.yaml")
+    assert "cannot read" in str(info.value)
+
+
+def test_document_round_trip():
+    policy = parse_policy({"internal_domains": ["district.org"]}, version=3)
+    again = parse_policy(policy.document(), version=4)
+    assert again.document() == policy.document()
+    assert again.version == 4
