@@ -83,7 +83,7 @@ def make_app(tmp_path, database_url):
     _clean(database_url)
     yield factory
     for app in apps:
-        app.extensions["safesend"].engine.dispose()
+        app.extensions["safesend"].close()
 
 
 @pytest.fixture

@@ -108,7 +108,7 @@ def test_directory_seam_expands_lists_and_counts_external_members():
     verdict = check(message(to=[f"all-parents@{DISTRICT}"]), POLICY, context)
     assert findings(verdict, "audience_size")[0].count == 2000
     visible = findings(verdict, "visible_recipients")[0]
-    assert visible.count == 15 and "reply to all" in visible.detail
+    assert visible.count == 15 and "reply to everyone" in visible.detail
 
 
 def test_reply_all_has_its_own_wording():

@@ -137,9 +137,10 @@ def policy_show() -> None:
 def policy_validate(file: str) -> None:
     """Validate a policy file; errors name the bad key."""
     from .policy import PolicyError, load_policy_file
+    from .sections import validate_sections
 
     try:
-        load_policy_file(file)
+        validate_sections(load_policy_file(file), Path(file).resolve().parent)
     except PolicyError as exc:
         for key, reason in exc.errors:
             click.echo(f"{file}: {key}: {reason}", err=True)
@@ -153,10 +154,12 @@ def policy_validate(file: str) -> None:
 def policy_load(file: str, comment: str) -> None:
     """Save a policy file as the new current version."""
     from .policy import PolicyError, load_policy_file
+    from .sections import validate_sections
     from .store.policies import save_policy
 
     try:
         new = load_policy_file(file)
+        validate_sections(new, Path(file).resolve().parent)
     except PolicyError as exc:
         click.echo(f"error: {file}: {exc}", err=True)
         sys.exit(EXIT_ERROR)
@@ -256,6 +259,43 @@ def overrides_export(fmt, since, until, sender, output, tenant) -> None:
         click.echo(f"wrote {len(items)} overrides to {output}", err=True)
     else:
         click.echo(text, nl=False)
+
+
+@main.group()
+def directory() -> None:
+    """Directory (distribution list) look-ups."""
+
+
+@directory.command("test")
+@click.argument("address")
+@click.option("--tenant", default=DEFAULT_TENANT, show_default=True)
+def directory_test(address: str, tenant: str) -> None:
+    """Ask every configured directory about ADDRESS, uncached, and show each answer."""
+    services = _services()
+    with transaction(services.sessions) as session:
+        current = services.policy_for(session, tenant)
+    found = services.directory_for(tenant, current)
+    if found is None:
+        click.echo("error: no usable directory in the policy (see the 'directory' section)",
+                   err=True)
+        sys.exit(EXIT_ERROR)
+    internal = current.internal_domain_set(address.rpartition("@")[2].lower())
+    try:
+        for name, info, seconds in found.test(address, internal):
+            click.echo(f"{name}: {_describe_group(info)} ({seconds * 1000:.0f} ms)")
+    finally:
+        services.close()
+
+
+def _describe_group(info) -> str:
+    if info is None:
+        return "not a list it knows"
+    if info.error:
+        return f"size unknown: {info.error}"
+    if not info.is_group:
+        return "not a list"
+    external = "unknown" if info.external_count is None else f"{info.external_count:,}"
+    return f"list of {info.member_count:,} members, {external} outside the district"
 
 
 @main.group()

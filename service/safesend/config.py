@@ -21,6 +21,7 @@ class Settings:
     cors_origins: list[str] = field(default_factory=list)
     trust_proxy: bool = False
     public_url: str = ""
+    redis_url: str = ""
     max_request_bytes: int = 40 * 1024 * 1024
     testing: bool = False
 
@@ -40,6 +41,7 @@ def load_settings(overrides: dict | None = None) -> Settings:
         cors_origins=_list(env.get("cors_origins", "")),
         trust_proxy=str(env.get("trust_proxy", "")).lower() in ("1", "true", "yes"),
         public_url=str(env.get("public_url", "")).rstrip("/"),
+        redis_url=str(env.get("redis_url", "")),
         max_request_bytes=int(env.get("max_request_bytes") or 40 * 1024 * 1024),
         testing=bool(env.get("testing", False)),
     )

@@ -18,6 +18,12 @@ from .store.tenants import DEFAULT_TENANT, ensure_tenant
 DEMO_POLICY = {
     "internal_domains": ["district.example.org"],
     "rules": {"external_recipients": {"enabled": False}},
+    # A file-free directory so list addresses show their real audience.
+    "directory": {"backends": [{"type": "static", "lists": [
+        {"address": "all-parents@district.example.org", "members": 2000, "external": 1960},
+        {"address": "all-staff@district.example.org", "members": 420, "external": 0},
+        {"address": "grade5-families@district.example.org", "members": 96, "external": 96},
+    ]}]},
 }
 
 

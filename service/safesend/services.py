@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,15 +30,56 @@ class Services:
     sessions: sessionmaker[Session]
     fingerprint_key: bytes
     roster_key: bytes
-    # Per-tenant helpers filled by later parts (roster index, directory).
-    extras: dict[str, Any] = field(default_factory=dict)
+    # Long-lived per-tenant helpers, rebuilt when their policy section changes.
+    _directories: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def policy_for(self, session: Session, tenant_id: str) -> Policy:
         return current_policy(session, tenant_id)
 
     def context_for(self, session: Session, tenant_id: str, policy: Policy,
                     check_id: str | None = None) -> CheckContext:
-        return CheckContext(check_id=check_id)
+        directory = self.directory_for(tenant_id, policy)
+        return CheckContext(
+            check_id=check_id,
+            resolve_groups=directory.resolve if directory is not None else None,
+        )
+
+    def directory_for(self, tenant_id: str, policy: Policy):
+        """The tenant's Directory (threads, cache), kept while its config is unchanged."""
+        if not policy.directory:
+            return None
+        config = {"cache_prefix": f"safesend:{tenant_id}:directory:", **policy.directory}
+        fingerprint = json.dumps(config, sort_keys=True)
+        with self._lock:
+            cached = self._directories.get(tenant_id)
+            if cached is not None and cached[0] == fingerprint:
+                return cached[1]
+            directory = self._build_directory(tenant_id, config)
+            self._directories[tenant_id] = (fingerprint, directory)
+        if cached is not None and cached[1] is not None:
+            cached[1].close()
+        return directory
+
+    def _build_directory(self, tenant_id: str, config: dict):
+        from .directory import DirectoryConfigError, build_directory
+
+        try:
+            return build_directory(config, redis_url=self.settings.redis_url or None,
+                                   base_dir=self.settings.instance_path)
+        except DirectoryConfigError as exc:
+            # Saved policies are validated; this is an environment change
+            # (a secret variable unset). Checks go on without list sizes.
+            log.error("directory for tenant %s is not usable: %s", tenant_id, exc)
+            return None
+
+    def close(self) -> None:
+        with self._lock:
+            directories = [d for _, d in self._directories.values() if d is not None]
+            self._directories.clear()
+        for directory in directories:
+            directory.close()
+        self.engine.dispose()
 
 
 def build_services(settings: Settings, migrate: bool = True) -> Services:

@@ -6,6 +6,7 @@ from flask import current_app, jsonify, request
 
 from ..auth import current_principal, require
 from ..policy import PolicyError, parse_policy, parse_policy_yaml
+from ..sections import validate_sections
 from ..store.db import transaction
 from ..store.policies import list_versions, save_policy
 from . import bp
@@ -49,18 +50,21 @@ def put_policy():
 
 
 def _policy_from_request():
+    yaml_types = ("application/yaml", "application/x-yaml", "text/yaml")
+    if request.mimetype not in yaml_types and not request.is_json:
+        raise ApiError(415, "unsupported_media_type",
+                       "Send the policy as application/json or application/yaml.")
     try:
-        if request.mimetype in ("application/yaml", "application/x-yaml", "text/yaml"):
-            return parse_policy_yaml(request.get_data(as_text=True))
-        if not request.is_json:
-            raise ApiError(415, "unsupported_media_type",
-                           "Send the policy as application/json or application/yaml.")
-        data = request.get_json(silent=True)
+        if request.mimetype in yaml_types:
+            data = parse_policy_yaml(request.get_data(as_text=True)).document()
+        else:
+            data = request.get_json(silent=True)
         if isinstance(data, dict) and isinstance(data.get("policy"), dict):
             data = data["policy"]
-        return parse_policy(data)
+        policy = parse_policy(data)
+        validate_sections(policy, current_app.extensions["safesend"].settings.instance_path)
+        return policy
     except PolicyError as exc:
-        key, reason = exc.errors[0]
         raise _PolicyInvalid(exc) from None
 
 

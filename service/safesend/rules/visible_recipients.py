@@ -27,10 +27,19 @@ def evaluate(message: Message, facts: Facts, policy: Policy) -> list[Finding]:
     evidence = [redact_address(r.address or r.name) for r in outside[:EVIDENCE_LIMIT]]
     return [Finding(
         rule=NAME, action=action, count=count, evidence=evidence, fixes=["move_to_bcc"],
-        title=f"{plural(count, 'recipient')} outside {domains_phrase(facts.internal_domains)} "
-              "can see each other's addresses",
-        detail=_detail(count, reasons, facts),
+        title=_title(len(outside), count - len(outside), facts),
+        detail=_detail(len(outside), reasons, facts),
     )]
+
+
+def _title(addresses: int, list_members: int, facts: Facts) -> str:
+    where = f"outside {domains_phrase(facts.internal_domains)}"
+    if not list_members:
+        return f"{plural(addresses, 'recipient')} {where} can see each other's addresses"
+    if not addresses:
+        return f"{plural(list_members, 'list member')} {where} can reply to everyone"
+    return (f"{plural(addresses + list_members, 'recipient')} {where} can see each other "
+            "or reply to everyone")
 
 
 def _sensitivity(facts: Facts) -> list[str]:
@@ -47,15 +56,18 @@ def _sensitivity(facts: Facts) -> list[str]:
     return reasons
 
 
-def _detail(count: int, reasons: list[str], facts: Facts) -> str:
+def _detail(addresses: int, reasons: list[str], facts: Facts) -> str:
+    parts = []
+    if addresses:
+        parts.append(f"{plural(addresses, 'person', 'people')} in To or Cc will see every other "
+                     "recipient's address.")
     lists = [a for a in facts.visible if a.external_members]
-    via_lists = ""
     if lists:
         members = sum(a.external_members for a in lists)
-        via_lists = (f" This includes {plural(members, 'outside member')} of "
-                     f"{', '.join(a.recipient.address for a in lists[:3])}, who can reply to all.")
-    text = (f"{plural(count, 'person', 'people')} in To or Cc will see every other "
-            f"recipient's address.{via_lists}")
+        names = ", ".join(a.recipient.address for a in lists[:3])
+        parts.append(f"{plural(members, 'outside member')} of {names} receive it through the "
+                     "list in To or Cc, so any of them can reply to everyone.")
+    text = " ".join(parts)
     if reasons:
         text += (" Because " + " and ".join(reasons) + ", everyone will learn who else "
                  "is in this group, which can disclose private information about students.")
