@@ -262,6 +262,74 @@ def overrides_export(fmt, since, until, sender, output, tenant) -> None:
 
 
 @main.group()
+def roster() -> None:
+    """Import, show and remove the district roster (stored as keyed hashes only)."""
+
+
+@roster.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@click.option("--map", "mappings", multiple=True, metavar="FIELD=HEADER",
+              help="Read FIELD (student_id, first_name, last_name, dob, flags, guardian_email) "
+                   "from the column HEADER; repeat as needed.")
+@click.option("--tenant", default=DEFAULT_TENANT, show_default=True)
+def roster_import(file: str, mappings: tuple[str, ...], tenant: str) -> None:
+    """Import a SIS export (CSV). Bad rows are listed by line; exit 1 when any were skipped."""
+    import time
+
+    from .roster_import import RosterImportError, import_roster_file, parse_mapping
+
+    services = _services()
+    started = time.perf_counter()
+    try:
+        mapping = parse_mapping(mappings) or None
+        with transaction(services.sessions) as session:
+            result = import_roster_file(session, tenant, Path(file).read_bytes(),
+                                        services.roster_key, mapping, author="cli")
+    except RosterImportError as exc:
+        click.echo(f"error: {file}: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    for error in result.errors[:200]:
+        click.echo(f"{file}: {error}", err=True)
+    if len(result.errors) > 200:
+        click.echo(f"{file}: ... and {len(result.errors) - 200} more rows with errors", err=True)
+    columns = ", ".join(f"{field}<-{'/'.join(headers)}" for field, headers in result.columns.items())
+    click.echo(f"imported {result.students:,} students ({result.with_flags:,} with a plan or flag, "
+               f"{result.guardians:,} guardian addresses) in {time.perf_counter() - started:.1f} s")
+    click.echo(f"columns: {columns}")
+    if result.errors:
+        click.echo(f"skipped {len(result.errors):,} rows with errors (listed above)")
+        sys.exit(EXIT_WARN)
+
+
+@roster.command("show")
+@click.option("--tenant", default=DEFAULT_TENANT, show_default=True)
+def roster_show(tenant: str) -> None:
+    """Counts and date of the current roster (there is no plaintext to show)."""
+    from .store.roster import roster_summary, summary_json
+
+    services = _services()
+    with transaction(services.sessions) as session:
+        summary = summary_json(roster_summary(session, tenant))
+    if not summary["loaded"]:
+        click.echo("no roster imported")
+        return
+    click.echo(f"{summary['students']:,} students, {summary['with_flags']:,} with a plan or flag, "
+               f"{summary['guardians']:,} guardian addresses; imported {summary['imported_at']} "
+               f"by {summary['imported_by']}")
+
+
+@roster.command("remove")
+@click.option("--tenant", default=DEFAULT_TENANT, show_default=True)
+def roster_remove(tenant: str) -> None:
+    from .store.roster import remove_roster
+
+    services = _services()
+    with transaction(services.sessions) as session:
+        removed = remove_roster(session, tenant)
+    click.echo("roster removed" if removed else "no roster to remove")
+
+
+@main.group()
 def directory() -> None:
     """Directory (distribution list) look-ups."""
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from .content import body_text
 from .message import Message, Recipient, is_internal
 from .policy import Policy
 from .topics import find_topics
@@ -27,8 +28,8 @@ class GroupSize(Protocol):
 
 # addresses, internal domains -> what the directory knows of each address.
 GroupResolver = Callable[[Iterable[str], frozenset[str]], dict[str, GroupSize]]
-# message, policy, internal domains -> student-data report (the detect seam).
-ContentScanner = Callable[[Message, Policy, frozenset[str]], Any]
+# message, policy, body as text -> student-data report (the detect seam).
+ContentScanner = Callable[[Message, Policy, str], Any]
 
 
 @dataclass
@@ -83,11 +84,11 @@ def gather_facts(message: Message, policy: Policy, context: CheckContext) -> Fac
     recipients = message.recipients()
     groups = _resolve_groups(recipients, internal, context)
     audience = [_audience_entry(r, internal, groups.get(r.address)) for r in recipients]
-    body_text = message.body_text or _html_text(message.body_html)
-    topics = find_topics(f"{message.subject}\n{body_text}", policy.sensitive_topics)
-    facts = Facts(internal_domains=internal, audience=audience, topics=topics, body_text=body_text)
+    body = body_text(message, policy.limits.max_text_chars)
+    topics = find_topics(f"{message.subject}\n{body}", policy.sensitive_topics)
+    facts = Facts(internal_domains=internal, audience=audience, topics=topics, body_text=body)
     if context.scan_content is not None:
-        facts.content = context.scan_content(message, policy, internal)
+        facts.content = context.scan_content(message, policy, body)
         facts.students_matched = getattr(facts.content, "students", 0)
     if context.guardians is not None:
         visible = [a.recipient.address for a in facts.visible if a.recipient.address]
@@ -116,11 +117,3 @@ def _audience_entry(recipient: Recipient, internal: frozenset[str],
     if recipient.is_group:
         return Audience(recipient, external, None, 0, "no directory is configured for lists")
     return Audience(recipient, external, 1, 0)
-
-
-def _html_text(html: str) -> str:
-    if not html:
-        return ""
-    from .extract import html_to_text
-
-    return html_to_text(html)

@@ -113,6 +113,45 @@ DEFAULT_SENSITIVE_TOPICS = (
 )
 
 
+class IdPatternSettings(_Section):
+    """A district's student ID format (see detect.ids.IdPatternConfig)."""
+
+    name: str = Field(min_length=1, max_length=64)
+    regex: str = Field(min_length=1, max_length=500,
+                       description="The whole ID without separators, e.g. '\\d{8}' or 'S\\d{7}'")
+    check_digit: Literal["none", "luhn", "mod10", "mod11", "mod97", "verhoeff"] = "none"
+    context_words: list[str] | None = Field(
+        default=None, description="Words near an ID that raise confidence; empty = the defaults")
+    context_window: int = Field(default=40, ge=0, le=500)
+    require_context: bool = True
+    exclude_words: list[str] | None = None
+
+
+def _default_id_patterns() -> list[IdPatternSettings]:
+    from .detect import DEFAULT_ID_PATTERNS
+
+    return [IdPatternSettings(name=p.name, regex=p.regex, check_digit=p.check_digit,  # type: ignore[arg-type]
+                              context_window=p.context_window, require_context=p.require_context)
+            for p in DEFAULT_ID_PATTERNS]
+
+
+def _default_sensitive_terms() -> dict[str, list[str]]:
+    from .detect import DEFAULT_SENSITIVE_TERMS
+
+    return {category: list(terms) for category, terms in DEFAULT_SENSITIVE_TERMS.items()}
+
+
+class Detection(_Section):
+    """What counts as student data in bodies and attachments."""
+
+    id_patterns: list[IdPatternSettings] = Field(default_factory=_default_id_patterns)
+    # category -> terms; counted only near a student identifier.
+    sensitive_terms: dict[str, list[str]] = Field(default_factory=_default_sensitive_terms)
+    near_window: int = Field(default=200, ge=10, le=5000)
+    dob_window: int = Field(default=80, ge=10, le=1000)
+    min_text_id_length: int = Field(default=5, ge=3, le=20)
+
+
 class Overrides(_Section):
     justification_min_length: int = Field(default=10, ge=1, le=500)
 
@@ -148,9 +187,8 @@ class Policy(_Section):
     overrides: Overrides = Field(default_factory=Overrides)
     limits: Limits = Field(default_factory=Limits)
     clients: Clients = Field(default_factory=Clients)
-    # Sections filled by later parts (detection, directory) are kept as
-    # validated sub-documents of their own modules.
-    detection: dict[str, Any] = Field(default_factory=dict)
+    detection: Detection = Field(default_factory=Detection)
+    # Validated by the directory module itself (see sections.py).
     directory: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("internal_domains")

@@ -20,5 +20,19 @@ def validate_sections(policy: Policy, base_dir=None) -> None:
         else:
             if directory is not None:
                 directory.close()
+    errors.extend(_detection_errors(policy))
     if errors:
         raise PolicyError(errors)
+
+
+def _detection_errors(policy: Policy) -> list[tuple[str, str]]:
+    from .content import detect_config
+    from .detect import PatternError
+
+    try:
+        detect_config(policy.detection)
+    except PatternError as exc:
+        names = [p.name for p in policy.detection.id_patterns]
+        index = names.index(exc.pattern) if exc.pattern in names else 0
+        return [(f"detection.id_patterns.{index}.regex", exc.reason)]
+    return []

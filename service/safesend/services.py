@@ -13,11 +13,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .config import Settings
+from .content import scan_message
+from .detect import RosterHasher, RosterIndex, RosterKeyError
 from .facts import CheckContext
 from .fingerprint import derive_key
 from .policy import Policy, load_policy_file, parse_policy
 from .store import db
 from .store.policies import current_policy, save_policy
+from .store.roster import active_roster_id, roster_blob
 from .store.tenants import DEFAULT_TENANT, ensure_tenant
 
 log = logging.getLogger("safesend")
@@ -32,6 +35,7 @@ class Services:
     roster_key: bytes
     # Long-lived per-tenant helpers, rebuilt when their policy section changes.
     _directories: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    _rosters: dict[str, tuple[int, Any]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def policy_for(self, session: Session, tenant_id: str) -> Policy:
@@ -40,10 +44,38 @@ class Services:
     def context_for(self, session: Session, tenant_id: str, policy: Policy,
                     check_id: str | None = None) -> CheckContext:
         directory = self.directory_for(tenant_id, policy)
+        roster = self.roster_for(session, tenant_id)
         return CheckContext(
             check_id=check_id,
             resolve_groups=directory.resolve if directory is not None else None,
+            scan_content=lambda message, policy, body: scan_message(message, policy, body, roster),
+            guardians=roster.guardian_recipients if roster is not None else None,
         )
+
+    def roster_for(self, session: Session, tenant_id: str):
+        """The tenant's roster index, loaded once per imported snapshot."""
+        snapshot = active_roster_id(session, tenant_id)
+        if snapshot is None:
+            self._rosters.pop(tenant_id, None)
+            return None
+        cached = self._rosters.get(tenant_id)
+        if cached is not None and cached[0] == snapshot:
+            return cached[1]
+        with self._lock:
+            cached = self._rosters.get(tenant_id)
+            if cached is not None and cached[0] == snapshot:
+                return cached[1]
+            blob = roster_blob(session, snapshot)
+            if blob is None:
+                return None
+            try:
+                index = RosterIndex.from_bytes(blob, RosterHasher(self.roster_key))
+            except RosterKeyError as exc:
+                # SAFESEND_SECRET_KEY changed since the import: the hashes no longer match.
+                log.error("roster of tenant %s cannot be used: %s", tenant_id, exc)
+                index = None
+            self._rosters[tenant_id] = (snapshot, index)
+            return index
 
     def directory_for(self, tenant_id: str, policy: Policy):
         """The tenant's Directory (threads, cache), kept while its config is unchanged."""

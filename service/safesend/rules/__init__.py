@@ -6,14 +6,17 @@ the order findings are listed to the sender.
 
 from __future__ import annotations
 
-from . import audience_size, external_recipients, visible_recipients
+from . import (
+    audience_size,
+    external_recipients,
+    student_data,
+    unscannable_attachment,
+    visible_recipients,
+)
 
 RULES = {
     module.NAME: module
-    for module in (visible_recipients, audience_size, external_recipients)
+    for module in (student_data, visible_recipients, audience_size, external_recipients,
+                   unscannable_attachment)
 }
 
-
-def register(module) -> None:
-    """Add a rule module (NAME, evaluate) to the registry."""
-    RULES[module.NAME] = module

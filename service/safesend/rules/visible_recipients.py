@@ -48,7 +48,7 @@ def _sensitivity(facts: Facts) -> list[str]:
     if facts.topics:
         reasons.append(f"the message is about a sensitive topic ({quote_list(facts.topics)})")
     guardians = facts.guardians
-    flagged = getattr(guardians, "flagged", 0) if guardians is not None else 0
+    flagged = guardians.guardians_of_flagged if guardians is not None else 0
     if flagged:
         reasons.append(
             f"{plural(flagged, 'recipient')} {'is a guardian' if flagged == 1 else 'are guardians'}"

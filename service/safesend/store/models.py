@@ -128,4 +128,4 @@ class RosterSnapshot(Base):
     with_flags: Mapped[int] = mapped_column(Integer, default=0)
     guardians: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)

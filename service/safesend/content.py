@@ -1,0 +1,120 @@
+"""The detection seam: message body and attachments -> a content report.
+
+Extraction turns attachments into text and tables within the policy's
+limits; detection finds student data in them and in the body. Both run
+under one time budget per check. Nothing here keeps or logs content.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+
+from .detect import ContentDetections, DetectConfig, IdPatternConfig, RosterIndex, scan_content
+from .extract import ExtractLimits, TextSegment, Unscannable, extract_attachments
+from .message import Message
+from .policy import Detection, Policy
+
+BODY = "the message body"
+SUBJECT = "the subject"
+SOURCE_SEPARATOR = " › "
+
+
+@dataclass
+class ContentReport:
+    """What the content rules need: detections, and what could not be read."""
+
+    detections: ContentDetections
+    unscannable: list[Unscannable] = field(default_factory=list)
+    attachment_names: tuple[str, ...] = ()
+
+    @property
+    def students(self) -> int:
+        return self.detections.students
+
+
+def attachment_of(source: str) -> str | None:
+    """The top-level attachment a source label belongs to (None for the body)."""
+    if source in (BODY, SUBJECT):
+        return None
+    return source.split(SOURCE_SEPARATOR, 1)[0]
+
+
+def scan_message(message: Message, policy: Policy, body: str,
+                 roster: RosterIndex | None = None) -> ContentReport:
+    limits = extract_limits(policy)
+    deadline = time.monotonic() + limits.time_budget_seconds
+    present = [a for a in message.attachments if not a.missing]
+    problems = [Unscannable(a.name, "its content was not sent to SafeSend (a cloud link, or too "
+                            "large for the add-in to send)") for a in message.attachments if a.missing]
+    extraction = extract_attachments(((a.name, a.content_type, a.data) for a in present), limits)
+    problems.extend(extraction.problems)
+    segments = [TextSegment(SUBJECT, message.subject)] if message.subject else []
+    if body:
+        segments.append(TextSegment(BODY, body))
+    segments.extend(extraction.segments)
+    detections = scan_content(segments, extraction.tables, detect_config(policy.detection),
+                              roster, deadline)
+    if detections.partial and not any(p.reason.startswith("the time limit") for p in problems):
+        problems.append(Unscannable(", ".join(detections.failed_sources) or "the message",
+                                    "the time limit for scanning was reached before the end"))
+    return ContentReport(detections, problems, tuple(a.name for a in message.attachments))
+
+
+def extract_limits(policy: Policy) -> ExtractLimits:
+    limits = policy.limits
+    return ExtractLimits(
+        max_total_bytes=limits.max_total_bytes, max_file_bytes=limits.max_attachment_bytes,
+        max_depth=limits.max_depth, max_members=limits.max_members,
+        max_expansion_ratio=limits.max_expansion_ratio, max_rows=limits.max_rows,
+        max_pages=limits.max_pages, max_text_chars=limits.max_text_chars,
+        time_budget_seconds=limits.time_budget_seconds,
+    )
+
+
+_CONFIGS: dict[str, DetectConfig] = {}
+_CONFIGS_LOCK = threading.Lock()
+
+
+def detect_config(settings: Detection) -> DetectConfig:
+    """The compiled detectors for a detection section, built once per distinct section."""
+    key = json.dumps(settings.model_dump(mode="json"), sort_keys=True)
+    with _CONFIGS_LOCK:
+        config = _CONFIGS.get(key)
+        if config is None:
+            config = _build_config(settings)
+            config.compiled()  # compile (and validate) once, outside the send path
+            if len(_CONFIGS) > 64:
+                _CONFIGS.clear()
+            _CONFIGS[key] = config
+        return config
+
+
+def _build_config(settings: Detection) -> DetectConfig:
+    patterns = []
+    for item in settings.id_patterns:
+        extra = {}
+        if item.context_words:
+            extra["context_words"] = tuple(item.context_words)
+        if item.exclude_words is not None:
+            extra["exclude_words"] = tuple(item.exclude_words)
+        patterns.append(IdPatternConfig(
+            name=item.name, regex=item.regex, check_digit=item.check_digit,
+            context_window=item.context_window, require_context=item.require_context, **extra))
+    return DetectConfig(
+        id_patterns=tuple(patterns),
+        sensitive_terms={k: tuple(v) for k, v in settings.sensitive_terms.items()},
+        near_window=settings.near_window, dob_window=settings.dob_window,
+        min_text_id_length=settings.min_text_id_length,
+    )
+
+
+def body_text(message: Message, max_chars: int = 2_000_000) -> str:
+    """The body as plain text: the text part, else the HTML part converted."""
+    if message.body_text or not message.body_html:
+        return message.body_text
+    from .extract import html_to_text
+
+    return html_to_text(message.body_html, max_chars)

@@ -1,0 +1,120 @@
+"""student_data: student identifiers in the body or attachments.
+
+Judged against who receives the message: a class list to two colleagues is
+ordinary school work; the same list to outside addresses or a large
+audience is a disclosure, and a list of students with plans is the
+incident SafeSend exists to stop.
+"""
+
+from __future__ import annotations
+
+from ..actions import Action
+from ..content import ContentReport, attachment_of
+from ..facts import Facts
+from ..message import Message
+from ..policy import Policy, StudentDataRule
+from ..verdict import Finding
+from .wording import domains_phrase, plural
+
+NAME = "student_data"
+EVIDENCE_LIMIT = 4
+
+
+def evaluate(message: Message, facts: Facts, policy: Policy) -> list[Finding]:
+    report: ContentReport | None = facts.content
+    if report is None or not report.detections.has_student_data:
+        return []
+    detections = report.detections
+    students = max(detections.students, 1)
+    sensitive = detections.students_with_sensitive
+    settings = policy.rules.student_data
+    outside = facts.external_count(facts.audience)
+    large = facts.total_audience >= settings.large_audience
+    action = _action(settings, students, sensitive, outside, large)
+    if action == "allow":
+        return []
+    files = _attachments_with_students(report)
+    in_body = any(attachment_of(s.source) is None and (s.students or s.dobs)
+                  for s in detections.sources)
+    return [Finding(
+        rule=NAME, action=action, count=students,
+        title=_title(students, sensitive, files, in_body),
+        detail=_detail(detections, students, sensitive, outside, large, facts, files, in_body),
+        evidence=[e.text for e in detections.evidence[:EVIDENCE_LIMIT]],
+        fixes=["remove_attachment"] if files and not in_body else [],
+        attachments=files,
+    )]
+
+
+def _action(settings: StudentDataRule, students: int, sensitive: int, outside: int,
+            large: bool) -> Action:
+    exposed = outside > 0 or large
+    if not exposed:
+        # Internal and small: colleagues discussing students is ordinary work,
+        # but a whole list of students with plans deserves a second look.
+        if students >= settings.internal_allow_below and _at(sensitive, settings.block_sensitive_at):
+            return "warn"
+        return "allow"
+    if not large and outside <= 2 and students <= 1 and sensitive <= 1:
+        return "allow"  # one family hearing about one student (their own child)
+    if _at(sensitive, settings.block_sensitive_at):
+        return "block"
+    if _at(students, settings.confirm_at):
+        return "confirm"
+    if _at(students, settings.warn_at):
+        return "warn"
+    return "allow"
+
+
+def _at(count: int, limit: int | None) -> bool:
+    return limit is not None and count >= limit
+
+
+def _attachments_with_students(report: ContentReport) -> list[str]:
+    names: list[str] = []
+    for source in report.detections.sources:
+        name = attachment_of(source.source)
+        if name and (source.students or source.dobs) and name not in names:
+            names.append(name)
+    return names
+
+
+def _title(students: int, sensitive: int, files: list[str], in_body: bool) -> str:
+    where = ("this message" if in_body or not files else
+             files[0] if len(files) == 1 else f"{len(files)} attachments")
+    if sensitive:
+        return (f"{where[:1].upper() + where[1:]} identifies {plural(students, 'student')}, "
+                f"{sensitive:,} with a plan, disability or other sensitive information")
+    return f"{where[:1].upper() + where[1:]} identifies {plural(students, 'student')}"
+
+
+def _detail(detections, students: int, sensitive: int, outside: int, large: bool, facts: Facts,
+            files: list[str], in_body: bool) -> str:
+    kinds = []
+    if detections.students_in_roster:
+        kinds.append("names or IDs from the district roster")
+    if detections.student_ids:
+        kinds.append("student ID numbers")
+    if detections.dobs:
+        kinds.append("dates of birth")
+    if detections.roster_like_tables:
+        kinds.append("a table that looks like a student list")
+    places = ([f"the attachment {', '.join(files)}"] if files else []) + (
+        ["the message text"] if in_body else [])
+    text = (f"Found {' and '.join(places) or 'the message'} to contain "
+            f"{', '.join(kinds) or 'student information'} for {plural(students, 'student')}.")
+    if sensitive:
+        categories = ", ".join(sorted(detections.sensitive_students)) or "plans"
+        text += (f" {plural(sensitive, 'student')} {'is' if sensitive == 1 else 'are'} linked to "
+                 f"sensitive information ({categories}), which FERPA protects.")
+    audience = []
+    if outside:
+        audience.append(f"{plural(outside, 'recipient')} outside "
+                        f"{domains_phrase(facts.internal_domains)}")
+    if large:
+        audience.append(f"{facts.total_audience:,} people in all")
+    if audience:
+        text += f" It is addressed to {' and '.join(audience)}."
+    if files and not in_body:
+        text += " Remove the attachment, or send it only to the staff who need it."
+    return text
