@@ -80,12 +80,15 @@ def _attachments_with_students(report: ContentReport) -> list[str]:
 
 
 def _title(students: int, sensitive: int, files: list[str], in_body: bool) -> str:
-    where = ("this message" if in_body or not files else
-             files[0] if len(files) == 1 else f"{len(files)} attachments")
+    if in_body or not files:
+        where = "This message"
+    else:
+        where = f"The attachment {files[0]}" if len(files) == 1 else f"{len(files)} attachments"
+    title = f"{where} {'identify' if len(files) > 1 and not in_body else 'identifies'} " \
+            f"{plural(students, 'student')}"
     if sensitive:
-        return (f"{where[:1].upper() + where[1:]} identifies {plural(students, 'student')}, "
-                f"{sensitive:,} with a plan, disability or other sensitive information")
-    return f"{where[:1].upper() + where[1:]} identifies {plural(students, 'student')}"
+        title += f", {sensitive:,} with a plan, disability or other sensitive information"
+    return title
 
 
 def _detail(detections, students: int, sensitive: int, outside: int, large: bool, facts: Facts,

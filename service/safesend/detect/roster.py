@@ -1,0 +1,908 @@
+"""Exact data match against the district roster, stored only as keyed hashes.
+
+Import: `parse_roster_csv` (see `roster_csv.py`) -> `RosterHasher.hash_records`
+-> `HashedStudent` list -> `serialize_roster` (one bytes blob for the
+database) -> `RosterIndex.from_bytes` in each worker.
+
+Hashing scheme (HMAC-SHA256 with the server secret, truncated to
+`digest_size` bytes, 8 by default; each value prefixed with its field so
+that equal strings in different fields hash differently):
+
+- student ID: `student_id_key` - separators removed, upper-cased, a
+  spreadsheet '.0' dropped, leading zeros removed from all-digit IDs;
+- names: `name_key` - NFKC, case-folded, accents and look-alike letters
+  folded, everything but letters dropped. First and last names share one
+  domain so a token can be looked up as either. A multi-word name ('Maria
+  Elena', 'Garcia Lopez', 'De La Cruz') is hashed whole and also by its
+  first word (and a last name by its last word), so 'Maria Garcia' finds
+  'Maria Elena Garcia Lopez' and the matcher knows when to join tokens;
+- date of birth: ISO 8601 ('2011-03-04');
+- guardian email: trimmed and lower-cased.
+
+No plaintext is kept: `HashedStudent` holds digests and flag labels only.
+
+Matching (`RosterIndex.session()` per check): every distinct word of the
+text is hashed once and looked up in sets; names are first+last adjacent
+in either order ('Maria Garcia', 'GARCIA, MARIA', 'Garcia Maria', with an
+optional middle initial) in text, or in two cells of the same table row;
+IDs are found with or without separators; a date of birth counts only when
+it is the DOB of a student matched in the same row or nearby text.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import hashlib
+import hmac
+import math
+import re
+import struct
+import time
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from .dates import find_dates
+from .ids import DEFAULT_EXCLUDE_WORDS, FILTERS
+from .inputs import TableLike, TextSegmentLike
+from .normalize import (
+    IdCandidate,
+    greedy_id_candidates,
+    id_runs,
+    lower_same_length,
+    name_key,
+    name_parts,
+    normalize_text,
+    student_id_key,
+)
+from .phrases import PhraseMatcher
+from .redact import redact_email, redact_id, redact_name
+from .roster_csv import (
+    RosterFormatError,
+    RosterParseResult,
+    RosterRecord,
+    RosterRowError,
+    flag_label,
+    parse_roster_csv,
+)
+from .tables import NOT_STUDENT_PEOPLE, profile_table
+
+__all__ = [
+    "GuardianMatch", "HashedStudent", "RosterFormatError", "RosterHasher", "RosterHit",
+    "RosterIndex", "RosterKeyError", "RosterMatch", "RosterParseResult", "RosterRecord",
+    "RosterRowError", "RosterSession", "deserialize_roster", "flag_label", "import_roster",
+    "parse_roster_csv", "serialize_roster",
+]
+
+
+class RosterKeyError(ValueError):
+    """A serialized roster was hashed with another secret (or is not a roster)."""
+
+
+# --- hashing ------------------------------------------------------------------
+
+_ID, _NAME, _DOB, _EMAIL = b"id\x00", b"name\x00", b"dob\x00", b"email\x00"
+
+
+@dataclass(frozen=True, slots=True)
+class HashedStudent:
+    """One roster student as digests.
+
+    `first` is (whole first name[, its first word]); `last` is (whole last
+    name[, its first word, its last word]) - the extra entries exist only for
+    multi-word names. `flags` are labels such as '504', 'IEP'.
+    """
+
+    student_id: bytes
+    first: tuple[bytes, ...]
+    last: tuple[bytes, ...]
+    dob: bytes | None = None
+    flags: frozenset[str] = frozenset()
+    guardians: tuple[bytes, ...] = ()
+
+
+class RosterHasher:
+    """Keyed hashes of normalized roster values (see the module docstring)."""
+
+    def __init__(self, secret: bytes, digest_size: int = 8) -> None:
+        if not isinstance(secret, bytes) or len(secret) < 16:
+            raise ValueError("the roster secret must be at least 16 bytes")
+        if not 6 <= digest_size <= 32:
+            raise ValueError("digest_size must be between 6 and 32 bytes")
+        self.digest_size = digest_size
+        self.key_id = hmac.digest(secret, b"safesend roster key id", "sha256")[:8]
+        # HMAC (RFC 2104) with the key's inner and outer SHA-256 states computed
+        # once; each value then costs two hash copies (half of hmac.digest's cost)
+        key = secret if len(secret) <= 64 else hashlib.sha256(secret).digest()
+        key = key.ljust(64, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+
+    def _digest(self, domain: bytes, value: str) -> bytes:
+        inner = self._inner.copy()
+        inner.update(domain + value.encode("utf-8", "surrogatepass"))
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.digest()[:self.digest_size]
+
+    def hash_id(self, value: str) -> bytes | None:
+        key = student_id_key(value)
+        return self._digest(_ID, key) if key else None
+
+    def hash_name_key(self, key: str) -> bytes:
+        """Hash of an already normalized name key (see `name_key`)."""
+        return self._digest(_NAME, key)
+
+    def hash_name(self, value: str) -> bytes | None:
+        key = name_key(value)
+        return self._digest(_NAME, key) if key else None
+
+    def hash_dob(self, value: dt.date | str) -> bytes:
+        text = value.isoformat() if isinstance(value, dt.date) else value
+        return self._digest(_DOB, text)
+
+    def hash_email(self, address: str) -> bytes | None:
+        key = normalize_text(address).strip().strip("<>").lower()
+        return self._digest(_EMAIL, key) if "@" in key else None
+
+    def name_hashes(self, value: str, *, last: bool) -> tuple[bytes, ...]:
+        parts = name_parts(value)
+        whole = "".join(parts)
+        if not whole:
+            return ()
+        hashes = [self.hash_name_key(whole)]
+        if len(parts) > 1:
+            hashes.append(self.hash_name_key(parts[0]))
+            if last:
+                hashes.append(self.hash_name_key(parts[-1]))
+        return tuple(hashes)
+
+    def hash_record(self, record: RosterRecord) -> HashedStudent:
+        student_id = self.hash_id(record.student_id)
+        if student_id is None:
+            raise ValueError(f"line {record.line}: empty student ID")
+        guardians = tuple(h for h in (self.hash_email(e) for e in record.guardian_emails) if h)
+        return HashedStudent(
+            student_id=student_id,
+            first=self.name_hashes(record.first_name, last=False),
+            last=self.name_hashes(record.last_name, last=True),
+            dob=self.hash_dob(record.dob) if record.dob else None,
+            flags=frozenset(record.flags),
+            guardians=tuple(dict.fromkeys(guardians)),
+        )
+
+    def hash_records(self, records: Iterable[RosterRecord]) -> list[HashedStudent]:
+        return [self.hash_record(r) for r in records]
+
+
+def import_roster(data: bytes | str, hasher: RosterHasher, mapping: dict[str, str] | None = None
+                  ) -> tuple[list[HashedStudent], RosterParseResult]:
+    """Parse and hash a roster file; the returned parse result has no records left."""
+    result = parse_roster_csv(data, mapping)
+    students = hasher.hash_records(result.records)
+    result.records = []
+    return students, result
+
+
+# --- serialization ---------------------------------------------------------------
+
+_MAGIC = b"SSRH"
+_VERSION = 1
+_MAX_LABELS = 32
+
+
+def serialize_roster(students: Sequence[HashedStudent], hasher: RosterHasher) -> bytes:
+    """A compact blob: header (magic, version, digest size, key id, labels), then
+    one variable-length record per student. No plaintext besides flag labels."""
+    size = hasher.digest_size
+    labels = sorted({label for s in students for label in s.flags})
+    if len(labels) > _MAX_LABELS:
+        keep = labels[:_MAX_LABELS - 1]
+        labels = keep + ["OTHER"]
+    bit = {label: 1 << i for i, label in enumerate(labels)}
+    other = bit.get("OTHER", 0)
+    out = bytearray()
+    out += _MAGIC + struct.pack("<BB8sI", _VERSION, size, hasher.key_id, len(students))
+    out += struct.pack("<B", len(labels))
+    for label in labels:
+        encoded = label.encode("utf-8")[:255]
+        out += struct.pack("<B", len(encoded)) + encoded
+    for s in students:
+        mask = 0
+        for label in s.flags:
+            mask |= bit.get(label, other)
+        out += s.student_id[:size].ljust(size, b"\0")
+        out += struct.pack("<BBBBI", len(s.first), len(s.last), 1 if s.dob else 0,
+                           len(s.guardians), mask)
+        for digest in (*s.first, *s.last, *((s.dob,) if s.dob else ()), *s.guardians):
+            out += digest[:size].ljust(size, b"\0")
+    return bytes(out)
+
+
+def _read_blob(blob: bytes, hasher: RosterHasher | None
+               ) -> tuple[int, list[str], Iterator[tuple[bytes, tuple[bytes, ...],
+                                                          tuple[bytes, ...], bytes | None,
+                                                          int, tuple[bytes, ...]]]]:
+    view = memoryview(blob)
+    if bytes(view[:4]) != _MAGIC:
+        raise RosterKeyError("not a serialized SafeSend roster")
+    version, size, key_id, count = struct.unpack_from("<BB8sI", view, 4)
+    if version != _VERSION:
+        raise RosterKeyError(f"unsupported roster format version {version}")
+    if hasher is not None and (key_id != hasher.key_id or size != hasher.digest_size):
+        raise RosterKeyError("the roster was hashed with a different secret or digest size; "
+                             "import it again")
+    offset = 4 + struct.calcsize("<BB8sI")
+    (n_labels,) = struct.unpack_from("<B", view, offset)
+    offset += 1
+    labels = []
+    for _ in range(n_labels):
+        (length,) = struct.unpack_from("<B", view, offset)
+        labels.append(bytes(view[offset + 1:offset + 1 + length]).decode("utf-8"))
+        offset += 1 + length
+
+    def records() -> Iterator[tuple[bytes, tuple[bytes, ...], tuple[bytes, ...], bytes | None,
+                                    int, tuple[bytes, ...]]]:
+        pos = offset
+        fixed = struct.Struct("<BBBBI")
+        for _ in range(count):
+            student_id = bytes(view[pos:pos + size])
+            n_first, n_last, has_dob, n_guardians, mask = fixed.unpack_from(view, pos + size)
+            pos += size + fixed.size
+            digests = [bytes(view[pos + i * size:pos + (i + 1) * size])
+                       for i in range(n_first + n_last + has_dob + n_guardians)]
+            pos += len(digests) * size
+            first = tuple(digests[:n_first])
+            last = tuple(digests[n_first:n_first + n_last])
+            dob = digests[n_first + n_last] if has_dob else None
+            guardians = tuple(digests[n_first + n_last + has_dob:])
+            yield student_id, first, last, dob, mask, guardians
+        if pos != len(blob):
+            raise RosterKeyError("the serialized roster is truncated or has trailing data")
+
+    return count, labels, records()
+
+
+def deserialize_roster(blob: bytes, hasher: RosterHasher | None = None) -> list[HashedStudent]:
+    """The students of a blob from `serialize_roster` (checks the key when given a hasher)."""
+    _, labels, records = _read_blob(blob, hasher)
+    out = []
+    for student_id, first, last, dob, mask, guardians in records:
+        flags = frozenset(label for i, label in enumerate(labels) if mask >> i & 1)
+        out.append(HashedStudent(student_id, first, last, dob, flags, guardians))
+    return out
+
+
+# --- matching results ------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class RosterHit:
+    """A roster student found in text or in a table row.
+
+    `student` is the roster index of the student, or a negative number when a
+    name belongs to several roster students (then `flagged` is true if any is).
+    """
+
+    kind: Literal["id", "name"]
+    student: int
+    flagged: bool
+    start: int  # offsets in the text, or in the cell for a table hit
+    end: int
+    evidence: str  # redacted
+    cell: int | None = None
+    row: int | None = None
+    source: str = ""
+    dob_confirmed: bool = False
+
+
+@dataclass(frozen=True)
+class RosterMatch:
+    students: int  # distinct roster students
+    flagged_students: int  # ... of whom with a plan/flag
+    by_id: int
+    by_name: int
+    dobs_confirmed: int
+    hits: tuple[RosterHit, ...]
+    partial: bool = False
+
+    @property
+    def student_keys(self) -> frozenset[int]:
+        return frozenset(h.student for h in self.hits)
+
+
+@dataclass(frozen=True)
+class GuardianMatch:
+    guardians: int  # recipients who are guardians of roster students
+    guardians_of_flagged: int  # ... of students with a plan/flag
+    evidence: tuple[str, ...] = ()
+
+
+# --- the index --------------------------------------------------------------------
+
+_WORD = re.compile(r"[^\W\d_]+(?:['\-][^\W\d_]+)*")
+# what may separate two parts of a name: spaces (one line break at most), or a comma
+_GAP = re.compile(r"[ \t]{1,3}|[ \t]*\r?\n[ \t]*|[ \t]*,[ \t]*")
+_INITIAL_GAP = re.compile(r"\.?[ \t]{1,3}|\.")
+_FIRST, _LAST, _PREFIX = 1, 2, 4
+_ID_HINTS: dict[int, re.Pattern[str]] = {}
+
+
+def _id_hint(min_length: int) -> re.Pattern[str]:
+    """Cells worth an ID lookup: `min_length` digits, single separators allowed."""
+    found = _ID_HINTS.get(min_length)
+    if found is None:
+        found = _ID_HINTS[min_length] = re.compile(
+            rf"\d(?:[ \-]?\d){{{max(min_length - 1, 0)}}}")
+    return found
+_DATE_SHAPE = re.compile(r"\d[-/.]\d|[A-Za-z]{3}\.?\s+\d|\d[\s\-][A-Za-z]{3}")
+
+
+def _int(digest: bytes) -> int:
+    return int.from_bytes(digest, "big")
+
+
+class RosterIndex:
+    """Lookup structures over hashed students; immutable and shared by all checks."""
+
+    def __init__(self, students: Iterable[HashedStudent], hasher: RosterHasher) -> None:
+        self.hasher = hasher
+        labels: list[str] = []
+        self._build_start()
+        for s in students:
+            mask = 0
+            for label in s.flags:
+                if label not in labels:
+                    labels.append(label)
+                mask |= 1 << labels.index(label)
+            self._add(s.student_id, s.first, s.last, s.dob, mask, s.guardians)
+        self._labels = tuple(labels)
+
+    @classmethod
+    def from_bytes(cls, blob: bytes, hasher: RosterHasher) -> RosterIndex:
+        index = cls.__new__(cls)
+        index.hasher = hasher
+        index._build_start()
+        _, labels, records = _read_blob(blob, hasher)
+        for student_id, first, last, dob, mask, guardians in records:
+            index._add(student_id, first, last, dob, mask, guardians)
+        index._labels = tuple(labels)
+        return index
+
+    def _build_start(self) -> None:
+        self._ids: dict[int, int] = {}
+        self._tokens: dict[int, int] = {}  # name hash -> _FIRST | _LAST | _PREFIX bits
+        self._pairs: dict[int, int] = {}  # first << 64 | last -> student (or ~ambiguous)
+        self._ambiguous: list[tuple[int, ...]] = []
+        self._dob = array("Q")
+        self._flags = array("L")
+        self._guardians: dict[int, int] = {}  # email hash -> 1 guardian | 2 of flagged
+        self._count = 0
+
+    def _add(self, student_id: bytes, first: tuple[bytes, ...], last: tuple[bytes, ...],
+             dob: bytes | None, mask: int, guardians: tuple[bytes, ...]) -> None:
+        index = self._count
+        self._count += 1
+        self._ids.setdefault(_int(student_id), index)
+        firsts = [_int(h) for h in first]
+        lasts = [_int(h) for h in last]
+        tokens = self._tokens
+        for h in firsts:
+            tokens[h] = tokens.get(h, 0) | _FIRST
+        for h in lasts:
+            tokens[h] = tokens.get(h, 0) | _LAST
+        if len(firsts) > 1:
+            tokens[firsts[1]] |= _PREFIX
+        if len(lasts) > 1:
+            tokens[lasts[1]] |= _PREFIX
+        for f in firsts:
+            for h in lasts:
+                self._add_pair(f << 64 | h, index)
+        self._dob.append(_int(dob) if dob else 0)
+        self._flags.append(mask)
+        for g in guardians:
+            key = _int(g)
+            self._guardians[key] = self._guardians.get(key, 0) | 1 | (2 if mask else 0)
+
+    def _add_pair(self, key: int, index: int) -> None:
+        existing = self._pairs.get(key)
+        if existing is None:
+            self._pairs[key] = index
+        elif existing >= 0:
+            if existing != index:
+                self._ambiguous.append((existing, index))
+                self._pairs[key] = ~(len(self._ambiguous) - 1)
+        else:
+            group = self._ambiguous[~existing]
+            if index not in group:
+                self._ambiguous[~existing] = group + (index,)
+
+    def __len__(self) -> int:
+        return self._count
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return self._labels
+
+    def students_of(self, key: int) -> tuple[int, ...]:
+        """Roster indexes behind a hit's `student` key."""
+        return (key,) if key >= 0 else self._ambiguous[~key]
+
+    def is_flagged(self, key: int) -> bool:
+        return any(self._flags[i] for i in self.students_of(key))
+
+    def flags_of(self, key: int) -> frozenset[str]:
+        mask = 0
+        for i in self.students_of(key):
+            mask |= self._flags[i]
+        return frozenset(label for i, label in enumerate(self._labels) if mask >> i & 1)
+
+    def session(self) -> RosterSession:
+        """A matcher for one check (its caches hold that check's words; drop it after)."""
+        return RosterSession(self)
+
+    def match(self, segments: Iterable[TextSegmentLike], tables: Iterable[TableLike],
+              deadline: float = math.inf) -> RosterMatch:
+        """Roster students in text segments and tables (see the module docstring)."""
+        session = self.session()
+        hits: list[RosterHit] = []
+        partial = False
+        for segment in segments:
+            if time.monotonic() > deadline:
+                partial = True
+                break
+            hits.extend(replace(h, source=segment.source)
+                        for h in session.match_text(normalize_text(segment.text),
+                                                    deadline=deadline))
+            partial = partial or session.deadline_reached
+        for table in tables:
+            if partial or time.monotonic() > deadline:
+                partial = True
+                break
+            rows = [[normalize_text(c) if isinstance(c, str) else "" for c in row]
+                    for row in table.rows]
+            profile = profile_table(rows)
+            name_columns = None
+            skip = {c.index for c in profile.columns if c.role in NOT_STUDENT_PEOPLE}
+            if profile.name_columns:
+                name_columns = set(profile.name_columns)
+            for r in range(profile.first_data_row, len(rows)):
+                if r % 256 == 0 and time.monotonic() > deadline:
+                    partial = True
+                    break
+                row_hits = session.match_cells(
+                    rows[r], set(profile.id_columns), name_columns, skip,
+                    ids_outside_id_columns=profile.kind not in ("financial", "staff_directory"))
+                hits.extend(replace(h, source=table.source, row=r) for h in row_hits
+                            if h.kind == "id" or profile.kind != "staff_directory")
+        return self.summarize(hits, partial)
+
+    def summarize(self, hits: Sequence[RosterHit], partial: bool = False) -> RosterMatch:
+        students = {h.student for h in hits}
+        return RosterMatch(
+            students=len(students),
+            flagged_students=sum(1 for s in students if self.is_flagged(s)),
+            by_id=len({h.student for h in hits if h.kind == "id"}),
+            by_name=len({h.student for h in hits if h.kind == "name"}),
+            dobs_confirmed=len({h.student for h in hits if h.dob_confirmed}),
+            hits=tuple(hits),
+            partial=partial,
+        )
+
+    def guardian_recipients(self, addresses: Iterable[str]) -> GuardianMatch:
+        """How many of these addresses are guardians of roster students (and of
+        students with a plan/flag). 'parent+tag@x' also counts as 'parent@x'."""
+        guardians = flagged = 0
+        evidence: list[str] = []
+        seen: set[str] = set()
+        for address in addresses:
+            key = normalize_text(address).strip().lower()
+            if not key or key in seen:
+                continue
+            seen.add(key)
+            bits = 0
+            forms = [key]
+            local, at, domain = key.rpartition("@")
+            if at and "+" in local:
+                forms.append(local.split("+", 1)[0] + "@" + domain)
+            for form in forms:
+                digest = self.hasher.hash_email(form)
+                if digest is not None:
+                    bits |= self._guardians.get(_int(digest), 0)
+            if bits & 1:
+                guardians += 1
+                if len(evidence) < 3:
+                    evidence.append(redact_email(key))
+            if bits & 2:
+                flagged += 1
+        return GuardianMatch(guardians, flagged, tuple(evidence))
+
+
+@dataclass(slots=True)
+class _Unit:
+    start: int  # text offsets of the whole unit
+    end: int
+    hash: int
+    bits: int
+
+
+class RosterSession:
+    """Per-check matcher with caches of this check's words (never kept after)."""
+
+    def __init__(self, index: RosterIndex) -> None:
+        self.index = index
+        self._name_cache: dict[str, tuple[int, int]] = {}  # word -> (hash, bits)
+        self._id_cache: dict[str, int] = {}  # compact ID -> student or -1
+        self._dob_cache: dict[str, int] = {}
+        self._cell_date_cache: dict[str, tuple[int, ...]] = {}
+        self._today = dt.date.today()
+        self._deadline = math.inf
+        self.deadline_reached = False
+
+    def _expired(self) -> bool:
+        if not self.deadline_reached and time.monotonic() > self._deadline:
+            self.deadline_reached = True
+        return self.deadline_reached
+
+    # -- hashing with caches
+
+    def _name(self, word: str) -> tuple[int, int]:
+        found = self._name_cache.get(word)
+        if found is None:
+            found = self._hash_name(word)
+            if not found[1] and word[-2:] in ("'s", "'S"):  # possessive: "Garcia's"
+                found = self._hash_name(word[:-2])
+            self._name_cache[word] = found
+        return found
+
+    def _hash_name(self, word: str) -> tuple[int, int]:
+        key = name_key(word)
+        if not key:
+            return (0, 0)
+        h = _int(self.index.hasher.hash_name_key(key))
+        return (h, self.index._tokens.get(h, 0))
+
+    def _joined(self, words: Sequence[str]) -> tuple[int, int]:
+        return self._name("".join(words))
+
+    def student_for_id(self, compact: str) -> int:
+        """The roster index of the student with this ID, or -1."""
+        found = self._id_cache.get(compact)
+        if found is None:
+            key = student_id_key(compact)
+            found = -1
+            if key:
+                digest = self.index.hasher._digest(_ID, key)
+                found = self.index._ids.get(_int(digest), -1)
+            self._id_cache[compact] = found
+        return found
+
+    def _dob_hash(self, iso: str) -> int:
+        found = self._dob_cache.get(iso)
+        if found is None:
+            found = _int(self.index.hasher.hash_dob(iso))
+            self._dob_cache[iso] = found
+        return found
+
+    def _evidence_flag(self, student: int) -> bool:
+        return self.index.is_flagged(student)
+
+    # -- text
+
+    def match_text(self, text: str, *, min_id_length: int = 5, dob_window: int = 80,
+                   lowered: str | None = None,
+                   runs: Sequence[list[tuple[int, int]]] | None = None,
+                   deadline: float = math.inf) -> list[RosterHit]:
+        """Roster students in normalized text, in order of appearance.
+
+        `lowered` (`lower_same_length(text)`) and `runs` (`id_runs(text)`) may be
+        passed when the caller has them already. When `deadline` (a
+        `time.monotonic()` value) passes, what was found so far is returned
+        and `deadline_reached` is set.
+        """
+        self._deadline = deadline
+        lowered = lowered if lowered is not None else lower_same_length(text)
+        hits = self._ids_in_text(text, min_id_length, runs)
+        if not self._expired():
+            hits += self._names_in_text(text, lowered)
+        hits.sort(key=lambda h: h.start)
+        return self._confirm_dobs_in_text(text, hits, dob_window)
+
+    def _ids_in_text(self, text: str, min_length: int,
+                     runs: Sequence[list[tuple[int, int]]] | None = None) -> list[RosterHit]:
+        found: list[RosterHit] = []
+        students: dict[tuple[int, int], int] = {}
+
+        def accept(candidate: IdCandidate) -> bool:
+            if len(candidate.compact) < min_length:
+                return False
+            student = self.student_for_id(candidate.compact)
+            if student < 0 or _something_else(text, candidate):
+                return False
+            students[(candidate.start, candidate.end)] = student
+            return True
+
+        for n, groups in enumerate(runs if runs is not None else id_runs(text)):
+            if n % 512 == 511 and self._expired():
+                break
+            for candidate in greedy_id_candidates(text, groups, accept,
+                                                  long_groups_when_spaced=1):
+                student = students[(candidate.start, candidate.end)]
+                found.append(RosterHit("id", student, self._evidence_flag(student),
+                                       candidate.start, candidate.end,
+                                       redact_id(candidate.compact)))
+        return found
+
+    def _names_in_text(self, text: str, lowered: str | None = None) -> list[RosterHit]:
+        """Name pairs in text: the distinct words are hashed once; only the words
+        that are roster name parts are then located, and their neighbours read."""
+        if not self.index._tokens:
+            return []
+        if len(text) < 20_000:  # short text (a body, a cell): read its words in order
+            hits: list[RosterHit] = []
+            consumed = 0
+            for match in _WORD.finditer(text):
+                if match.start() < consumed or not self._name(match.group())[1]:
+                    continue
+                hit = self._name_at(text, match.start(), match.group())
+                if hit is not None:
+                    hits.append(hit)
+                    consumed = hit.end
+            return hits
+        lowered = lowered if lowered is not None else lower_same_length(text)
+        words: set[str] = set()
+        for chunk in set(lowered.split()):
+            if chunk.isalpha():
+                words.add(chunk)
+            else:
+                words.update(_WORD.findall(chunk))
+        candidates = [w for w in words if self._name(w)[1]]
+        if not candidates:
+            return []
+        hits = []
+        consumed = 0
+        for n, found in enumerate(PhraseMatcher((w, "") for w in candidates).find(lowered)):
+            if found.start < consumed or (n % 512 == 511 and self._expired()):
+                continue
+            word = _WORD.match(text, found.start)
+            if word is None:
+                continue
+            hit = self._name_at(text, found.start, word.group())
+            if hit is not None:
+                hits.append(hit)
+                consumed = hit.end
+        return hits
+
+    def _units_at(self, text: str, start: int, word: str) -> list[_Unit]:
+        """Name units starting at `start`: the word, and joins of up to three words
+        when the word starts a multi-word roster name; longest first."""
+        h, bits = self._name(word)
+        units = [_Unit(start, start + len(word), h, bits)] if bits & (_FIRST | _LAST) else []
+        if bits & _PREFIX:
+            parts = [word]
+            end = start + len(word)
+            for _ in range(2):
+                nxt = _next_word(text, end, comma=False)
+                if nxt is None:
+                    break
+                s, e, w = nxt
+                parts.append(w)
+                end = e
+                jh, jbits = self._joined(parts)
+                if jbits & (_FIRST | _LAST):
+                    units.append(_Unit(start, end, jh, jbits))
+        units.sort(key=lambda u: u.start - u.end)
+        return units
+
+    def _name_at(self, text: str, start: int, word: str) -> RosterHit | None:
+        pairs = self.index._pairs
+        for first_unit in self._units_at(text, start, word):
+            nxt = _next_word(text, first_unit.end, comma=True)
+            if nxt is None:
+                continue
+            s, e, w = nxt
+            comma = "," in text[first_unit.end:s]
+            second_units = self._units_at(text, s, w)
+            if not second_units and not comma and _is_initial(w):
+                after = _next_word(text, e, comma=False, initial=True)
+                if after is not None:
+                    second_units = self._units_at(text, after[0], after[2])
+            for second in second_units:
+                student = None
+                if not comma and first_unit.bits & _FIRST and second.bits & _LAST:
+                    student = pairs.get(first_unit.hash << 64 | second.hash)
+                if student is None and first_unit.bits & _LAST and second.bits & _FIRST:
+                    student = pairs.get(second.hash << 64 | first_unit.hash)
+                if student is not None:
+                    span = text[first_unit.start:second.end]
+                    return RosterHit("name", student, self._evidence_flag(student),
+                                     first_unit.start, second.end, redact_name(span))
+        return None
+
+    def _confirm_dobs_in_text(self, text: str, hits: list[RosterHit], window: int
+                              ) -> list[RosterHit]:
+        """Mark hits with their student's date of birth nearby (within `window`
+        characters, in the same paragraph). Dates are read once per stretch of
+        text, however many hits share it."""
+        dob = self.index._dob
+        spans: list[tuple[int, int, set[int]]] = []
+        for hit in hits:
+            wanted = {dob[i] for i in self.index.students_of(hit.student) if dob[i]}
+            lo, hi = max(0, hit.start - window), min(len(text), hit.end + window)
+            para_start = text.rfind("\n\n", lo, hit.start)
+            para_end = text.find("\n\n", hit.end, hi)
+            lo = para_start + 2 if para_start >= 0 else lo
+            hi = para_end if para_end >= 0 else hi
+            spans.append((lo, hi, wanted))
+        if not any(wanted for _, _, wanted in spans):
+            return hits
+        dates = self._dates_in_spans(text, [(lo, hi) for lo, hi, wanted in spans if wanted])
+        starts = [start for start, _, _ in dates]
+        out = []
+        for hit, (lo, hi, wanted) in zip(hits, spans, strict=True):
+            if wanted:
+                first = bisect.bisect_left(starts, lo)
+                if any(dates[i][1] <= hi and wanted.intersection(dates[i][2])
+                       for i in range(first, bisect.bisect_left(starts, hi))):
+                    hit = replace(hit, dob_confirmed=True)
+            out.append(hit)
+        return out
+
+    def _dates_in_spans(self, text: str, spans: list[tuple[int, int]]
+                        ) -> list[tuple[int, int, tuple[int, ...]]]:
+        """(start, end, DOB hashes of its readings) for the dates in the union of spans."""
+        merged: list[list[int]] = []
+        for lo, hi in sorted(spans):
+            if merged and lo <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], hi)
+            else:
+                merged.append([lo, hi])
+        found = []
+        for lo, hi in merged:
+            chunk = text[lo:hi]
+            if not _DATE_SHAPE.search(chunk):
+                continue
+            for date_hit in find_dates(chunk, self._today):
+                hashes = tuple(self._dob_hash(d.isoformat()) for d in date_hit.dates)
+                found.append((lo + date_hit.start, lo + date_hit.end, hashes))
+        return found
+
+    def _dates_in_cell(self, cell: str) -> tuple[int, ...]:
+        found = self._cell_date_cache.get(cell)
+        if found is None:
+            found = tuple(self._dob_hash(d.isoformat()) for hit in find_dates(cell, self._today)
+                          for d in hit.dates)
+            self._cell_date_cache[cell] = found
+        return found
+
+    # -- table rows
+
+    def match_cells(self, cells: Sequence[str], id_columns: set[int] | frozenset[int] = frozenset(),
+                    name_columns: set[int] | None = None,
+                    skip_columns: set[int] | frozenset[int] = frozenset(),
+                    *, min_id_length: int = 5, ids_outside_id_columns: bool = True
+                    ) -> list[RosterHit]:
+        """Roster students in one table row (cells normalized).
+
+        IDs: a whole cell in an ID column (any length), or ID-like runs of at
+        least `min_id_length` characters in other cells (unless
+        `ids_outside_id_columns` is false: a budget's account numbers are not
+        students, whatever they equal). Names: first and last
+        name in any two cells of the row (or the same short cell), restricted
+        to `name_columns` when the header says which they are; long text cells
+        are matched like running text.
+        """
+        hits: list[RosterHit] = []
+        seen: set[int] = set()
+        units: list[tuple[int, int, _Unit]] = []  # (cell, token index, unit)
+        for col, cell in enumerate(cells):
+            if not cell or col in skip_columns:
+                continue
+            if col in id_columns:
+                student = self.student_for_id(cell.strip())
+                if student >= 0:
+                    if student not in seen:
+                        seen.add(student)
+                        hits.append(RosterHit("id", student, self._evidence_flag(student), 0,
+                                              len(cell), redact_id(cell), cell=col))
+                    continue
+            if ids_outside_id_columns and len(cell) >= min_id_length and \
+                    _id_hint(min_id_length).search(cell):
+                for hit in self._ids_in_text(cell, min_id_length):
+                    if hit.student not in seen:
+                        seen.add(hit.student)
+                        hits.append(replace(hit, cell=col))
+            if name_columns is not None and col not in name_columns:
+                continue
+            words = list(_WORD.finditer(cell))
+            if not words:
+                continue
+            if len(words) > 4:
+                for hit in self._names_in_text(cell):
+                    if hit.student not in seen:
+                        seen.add(hit.student)
+                        hits.append(replace(hit, cell=col))
+                continue
+            for t, word in enumerate(words):
+                for unit in self._units_at(cell, word.start(), word.group()):
+                    units.append((col, t, unit))
+        if len(units) >= 2:
+            hits.extend(self._row_pairs(cells, units, seen))
+        if hits:
+            hits = self._confirm_dobs_in_row(cells, hits)
+        return hits
+
+    def _row_pairs(self, cells: Sequence[str], units: list[tuple[int, int, _Unit]],
+                   seen: set[int]) -> list[RosterHit]:
+        pairs = self.index._pairs
+        firsts = [u for u in units if u[2].bits & _FIRST]
+        lasts = [u for u in units if u[2].bits & _LAST]
+        hits = []
+        for fc, _, fu in firsts:
+            for lc, _, lu in lasts:
+                if fc == lc and not (fu.end <= lu.start or lu.end <= fu.start):
+                    continue
+                student = pairs.get(fu.hash << 64 | lu.hash)
+                if student is None or student in seen:
+                    continue
+                seen.add(student)
+                if fc == lc:
+                    lo, hi = min(fu.start, lu.start), max(fu.end, lu.end)
+                    evidence = redact_name(cells[fc][lo:hi])
+                else:
+                    evidence = redact_name(cells[fc][fu.start:fu.end] + " "
+                                           + cells[lc][lu.start:lu.end])
+                hits.append(RosterHit("name", student, self._evidence_flag(student),
+                                      fu.start, fu.end, evidence, cell=fc))
+        return hits
+
+    def _confirm_dobs_in_row(self, cells: Sequence[str], hits: list[RosterHit]
+                             ) -> list[RosterHit]:
+        dob = self.index._dob
+        wanted_by_hit = []
+        for hit in hits:
+            wanted_by_hit.append({dob[i] for i in self.index.students_of(hit.student) if dob[i]})
+        if not any(wanted_by_hit):
+            return hits
+        found: set[int] = set()
+        for cell in cells:
+            if cell and len(cell) <= 40 and _DATE_SHAPE.search(cell):
+                found.update(self._dates_in_cell(cell))
+        return [replace(h, dob_confirmed=True) if wanted & found else h
+                for h, wanted in zip(hits, wanted_by_hit, strict=True)]
+
+
+_EXCLUDE = PhraseMatcher((word, "excl") for word in DEFAULT_EXCLUDE_WORDS)
+_EXCLUDE_REACH = 20  # characters between 'Account', 'Phone'... and the number
+
+
+def _something_else(text: str, candidate: IdCandidate) -> bool:
+    """A number that equals a roster ID but is written as something else: a
+    phone number, a date, an amount, or right after 'account', 'invoice',
+    'phone'... on the same line (a budget's account numbers are not students)."""
+    before = text[max(0, candidate.start - 3):candidate.start]
+    after = text[candidate.end:candidate.end + 3]
+    if any(f(candidate.raw, before, after) for f in FILTERS):
+        return True
+    lead = text[max(0, candidate.start - _EXCLUDE_REACH):candidate.start]
+    lead = lead.rsplit("\n", 1)[-1]
+    return bool(lead.strip()) and any(True for _ in _EXCLUDE.find(lower_same_length(lead)))
+
+
+def _next_word(text: str, end: int, *, comma: bool, initial: bool = False
+               ) -> tuple[int, int, str] | None:
+    gap = (_INITIAL_GAP if initial else _GAP).match(text, end)
+    if gap is None:
+        return None
+    if not comma and "," in gap.group():
+        return None
+    word = _WORD.match(text, gap.end())
+    if word is None:
+        return None
+    return word.start(), word.end(), word.group()
+
+
+def _is_initial(word: str) -> bool:
+    return len(word) == 1 and word.isalpha()
+
