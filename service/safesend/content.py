@@ -57,10 +57,21 @@ def scan_message(message: Message, policy: Policy, body: str,
     segments.extend(extraction.segments)
     detections = scan_content(segments, extraction.tables, detect_config(policy.detection),
                               roster, deadline)
-    if detections.partial and not any(p.reason.startswith("the time limit") for p in problems):
-        problems.append(Unscannable(", ".join(detections.failed_sources) or "the message",
-                                    "the time limit for scanning was reached before the end"))
+    problems.extend(_incomplete_scan(detections, problems))
     return ContentReport(detections, problems, tuple(a.name for a in message.attachments))
+
+
+def _incomplete_scan(detections: ContentDetections, problems: list[Unscannable]):
+    """Say why a scan stopped early, once, in words IT can act on."""
+    if detections.timed_out_patterns:
+        names = ", ".join(detections.timed_out_patterns)
+        yield Unscannable("the message", f"the district's ID pattern ({names}) was too slow on it "
+                                         "and was skipped, so student IDs may have been missed")
+    elif detections.failed_sources:
+        for source in detections.failed_sources:
+            yield Unscannable(source, "SafeSend could not finish scanning it")
+    elif detections.partial and not any(p.reason.startswith("the time limit") for p in problems):
+        yield Unscannable("the message", "the time limit for scanning was reached before the end")
 
 
 def extract_limits(policy: Policy) -> ExtractLimits:
