@@ -27,6 +27,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     app.extensions["safesend"] = build_services(settings)
+    if not settings.testing:
+        # Start the attachment scanners now, not on the first send after boot.
+        from .extract import warm_up
+
+        warm_up()
     app.extensions["safesend_token_verifiers"] = []
     if settings.cors_origins:
         CORS(app, resources={r"/api/*": {"origins": settings.cors_origins}},

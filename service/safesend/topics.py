@@ -1,17 +1,18 @@
-"""Sensitive topic terms in the subject and body (504, IEP, ...).
+"""Sensitive topic terms in the subject and body (504, IEP, ...), for the
+recipient rule: is this message *about* something that makes the group of
+recipients itself private? (Detection's categories, in detect/topics.py,
+answer a different question: is sensitive data *about a student* here?)
 
-Compiled once per term list: the recipient rule asks this on every check.
+Compiled once per term list; text is normalized as detection does it, so
+'５０４' and '5\u200b04' read as 504.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 
-_FORMAT_CHARS = dict.fromkeys(
-    i for i in range(0x2000, 0x2070) if unicodedata.category(chr(i)) == "Cf"
-) | {0xAD: None, 0xFEFF: None}
+from .detect.normalize import normalize_text
 
 
 @lru_cache(maxsize=32)
@@ -27,18 +28,13 @@ def _compile(terms: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
 
 
-def normalize(text: str) -> str:
-    """NFKC and no zero-width characters, so '５０４' and '5\u200b04' read as 504."""
-    return unicodedata.normalize("NFKC", text).translate(_FORMAT_CHARS)
-
-
 def find_topics(text: str, terms: list[str] | tuple[str, ...], limit: int = 5) -> list[str]:
     """The distinct sensitive terms found (lower-cased), at most `limit`."""
     pattern = _compile(tuple(terms))
     if pattern is None or not text:
         return []
     found: list[str] = []
-    for match in pattern.finditer(normalize(text)):
+    for match in pattern.finditer(normalize_text(text)):
         term = " ".join(match.group(0).lower().split())
         if term not in found:
             found.append(term)
