@@ -8,7 +8,7 @@ through the seams in `CheckContext`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .content import body_text
@@ -61,7 +61,6 @@ class Facts:
     content: Any = None
     guardians: Any = None
     students_matched: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def visible(self) -> list[Audience]:

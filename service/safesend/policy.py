@@ -12,7 +12,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .actions import Action, rank
+from .actions import Action
 
 RuleMode = Literal["enforce", "audit"]
 
@@ -251,10 +251,6 @@ def parse_policy_yaml(text: str, version: int = 0) -> Policy:
 
 def dump_policy_yaml(policy: Policy) -> str:
     return yaml.safe_dump(policy.document(), sort_keys=False, allow_unicode=True)
-
-
-def action_at_least(action: str, floor: str) -> str:
-    return action if rank(action) >= rank(floor) else floor
 
 
 def _key_path(loc: tuple) -> str:

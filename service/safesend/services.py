@@ -17,7 +17,7 @@ from .content import scan_message
 from .detect import RosterHasher, RosterIndex, RosterKeyError
 from .facts import CheckContext
 from .fingerprint import derive_key
-from .policy import Policy, load_policy_file, parse_policy
+from .policy import Policy, load_policy_file
 from .store import db
 from .store.policies import current_policy, save_policy
 from .store.roster import active_roster_id, roster_blob
@@ -146,5 +146,3 @@ def sync_policy_file(session: Session, tenant_id: str, path) -> Policy:
     log.info("policy file %s saved as version %d", path, saved.version)
     return saved
 
-
-__all__ = ["Services", "build_services", "parse_policy"]
