@@ -33,11 +33,28 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         warm_up()
     app.extensions["safesend_token_verifiers"] = []
-    if settings.cors_origins:
-        CORS(app, resources={r"/api/*": {"origins": settings.cors_origins}},
+    # Outlook add-in (issue 4): its own public origin may call the API too.
+    from . import addin, identity
+
+    cors_origins = list(dict.fromkeys([*settings.cors_origins, *addin.addin_origins(settings.public_url)]))
+    if cors_origins:
+        CORS(app, resources={r"/api/*": {"origins": cors_origins}},
              allow_headers=["Authorization", "Content-Type"], max_age=600)
 
     from . import api
 
     api.init_app(app)
+    # Outlook add-in files, manifest, client settings; Entra ID tokens (issue 4).
+    addin.init_app(app)
+    identity.init_app(app, settings)
+    # Gmail (issue 6): Google ID tokens of the extension's users; the Workspace add-on's endpoints.
+    from . import gmail
+    from .identity import google as google_identity
+
+    google_identity.init_app(app, settings)
+    gmail.init_app(app)
+    # Admin console (issue 5): sign-in, session cookie, CSRF and security headers for /admin.
+    from . import admin
+
+    admin.init_app(app, settings)
     return app

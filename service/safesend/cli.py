@@ -58,6 +58,14 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     app = create_app()
     keys = setup_demo(app)
     print_urls(host, port, keys)
+    # Admin console (issue 5): demo accounts, roster and weeks of synthetic activity.
+    from .demo import setup_demo_console
+
+    accounts = setup_demo_console(app)
+    shown = "localhost" if host in ("0.0.0.0", "127.0.0.1", "::") else host
+    click.echo(f"  console       http://{shown}:{port}/admin/")
+    for email, password in accounts.items():
+        click.echo(f"  {'sign in':<13} {email}  password {password}")
     if not no_serve:
         serve_app(app, host, port, 8)
 
@@ -211,7 +219,7 @@ def apikey_revoke(key_id: int, tenant: str) -> None:
 
     services = _services()
     with transaction(services.sessions) as session:
-        if not revoke_key(session, tenant, key_id):
+        if not revoke_key(session, tenant, key_id, actor="cli"):  # actor: audit trail
             click.echo(f"error: no active key #{key_id}", err=True)
             sys.exit(EXIT_ERROR)
     click.echo(f"revoked key #{key_id}")
@@ -325,7 +333,7 @@ def roster_remove(tenant: str) -> None:
 
     services = _services()
     with transaction(services.sessions) as session:
-        removed = remove_roster(session, tenant)
+        removed = remove_roster(session, tenant, actor="cli")  # actor: audit trail
     click.echo("roster removed" if removed else "no roster to remove")
 
 
@@ -385,6 +393,134 @@ def _redacted_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+# Outlook add-in manifest (issue 4).
+@main.command()
+@click.option("--base-url", required=True, help="Where the service is reachable, e.g. https://safesend.district.org")
+@click.option("--send-mode", type=click.Choice(["SoftBlock", "PromptUser", "Block"]), default=None,
+              help="Smart Alerts send mode (default: SAFESEND_ADDIN_SEND_MODE or SoftBlock).")
+@click.option("--app-id", default="", help="The manifest's GUID (default: derived from the base URL).")
+@click.option("--output", type=click.Path(dir_okay=False), help="Write to a file instead of stdout.")
+def manifest(base_url: str, send_mode: str | None, app_id: str, output: str | None) -> None:
+    """Render the Outlook add-in manifest (XML) for this deployment."""
+    from .addin import ManifestError, ManifestOptions, render_manifest
+
+    settings = load_settings()
+    app_id_uri = next((a for a in settings.entra_audiences if a.startswith("api://")), "")
+    try:
+        xml = render_manifest(ManifestOptions(
+            base_url=base_url, send_mode=send_mode or settings.addin_send_mode, app_id=app_id,
+            entra_client_id=settings.entra_client_id, app_id_uri=app_id_uri))
+    except ManifestError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    if output:
+        Path(output).write_text(xml, encoding="utf-8")
+        click.echo(f"manifest written to {output}", err=True)
+    else:
+        click.echo(xml, nl=False)
+
+
+# Gmail Workspace add-on (issue 6).
+@main.command("gmail-deployment")
+@click.option("--base-url", required=True, help="The service's public https URL, as Google will call it.")
+@click.option("--template", type=click.Path(dir_okay=False), help="Default: addin/gmail/deployment.json.")
+@click.option("--output", type=click.Path(dir_okay=False), help="Write to a file instead of stdout.")
+def gmail_deployment(base_url: str, template: str | None, output: str | None) -> None:
+    """Render the Workspace add-on's deployment.json for `gcloud workspace-add-ons deployments`."""
+    from .gmail import DeploymentError, render_deployment
+
+    try:
+        document = render_deployment(base_url, Path(template) if template else None)
+    except DeploymentError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    text = json.dumps(document, indent=2) + "\n"
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+# --- Admin console (issue 5): console users and the audit trail.
+
+
+@main.group()
+def user() -> None:
+    """Console users (IT, administrators, auditors)."""
+
+
+@user.command("create")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice(["it", "admin", "auditor"]))
+@click.option("--name", default="")
+@click.option("--tenant", default=DEFAULT_TENANT, show_default=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--no-password", is_flag=True, help="Sign in with Microsoft or Google only.")
+def user_create(email, role, name, tenant, password_stdin, no_password) -> None:
+    """Create a console user; asks for the password unless told otherwise."""
+    from .accounts.passwords import WeakPassword, check_strength, hash_password
+    from .store.tenants import ensure_tenant
+    from .store.users import UserError, create_user
+
+    password_hash = None
+    if not no_password:
+        password = (sys.stdin.readline().rstrip("\r\n") if password_stdin
+                    else click.prompt("Password", hide_input=True, confirmation_prompt=True))
+        try:
+            check_strength(password, email)
+        except WeakPassword as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_ERROR)
+        password_hash = hash_password(password)
+    services = _services()
+    try:
+        with transaction(services.sessions) as session:
+            ensure_tenant(session, tenant)
+            created = create_user(session, tenant, email, role, "cli", name=name,
+                                  password_hash=password_hash)
+            click.echo(f"created {role} user #{created.id} {created.email} for tenant {tenant}")
+    except UserError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+
+
+@user.command("list")
+@click.option("--tenant", default=DEFAULT_TENANT, show_default=True)
+def user_list(tenant: str) -> None:
+    from .store.users import list_users
+
+    services = _services()
+    with transaction(services.sessions) as session:
+        for row in list_users(session, tenant):
+            state = "disabled" if row.disabled_at else "active"
+            click.echo(f"{row.id}\t{row.role}\t{row.email}\t{state}\t{row.name}")
+
+
+@main.group()
+def audit() -> None:
+    """The audit trail of changes to policy, roster, keys and users."""
+
+
+@audit.command("verify")
+@click.option("--tenant", default=None, help="Verify one tenant (default: every tenant with entries).")
+def audit_verify(tenant: str | None) -> None:
+    """Recompute the hash chain. Exit 0 when intact, 1 when any entry fails."""
+    from .store.audit import tenants_with_entries, verify_chain
+
+    services = _services()
+    broken = False
+    with transaction(services.sessions) as session:
+        for name in [tenant] if tenant else tenants_with_entries(session):
+            status = verify_chain(session, name)
+            if status.intact:
+                click.echo(f"{name}: intact, {status.entries} entries, head {status.head}")
+            else:
+                broken = True
+                click.echo(f"{name}: BROKEN at entry {status.broken_at}: {status.reason}")
+    sys.exit(EXIT_WARN if broken else EXIT_OK)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,36 @@ class Settings:
     redis_url: str = ""
     max_request_bytes: int = 40 * 1024 * 1024
     testing: bool = False
+    # Outlook add-in and Entra ID tokens (issue 4): see addin/ and identity/.
+    entra_client_id: str = ""
+    entra_audiences: list[str] = field(default_factory=list)   # extra accepted audiences (App ID URI)
+    entra_tenants: dict[str, str] = field(default_factory=dict)  # Entra tenant id -> SafeSend tenant id
+    entra_authority: str = "https://login.microsoftonline.com"
+    entra_scope: str = "access_as_user"
+    addin_dir: Path | None = None
+    addin_send_mode: str = "SoftBlock"
+    addin_dev_api_key: str = ""
+    # Gmail (issue 6): Google ID tokens and the Workspace add-on; see identity/google.py, gmail/.
+    google_client_ids: list[str] = field(default_factory=list)   # accepted ID-token audiences
+    google_domains: dict[str, str] = field(default_factory=dict)  # Workspace domain (hd) -> tenant
+    google_addon_service_account: str = ""                       # signs the add-on's requests
+    google_certs_url: str = "https://www.googleapis.com/oauth2/v1/certs"  # tests point it at a local server
+    # Admin console sign-in and sessions (issue 5): see accounts/ and admin/.
+    # Google sign-in also uses google_domains and google_certs_url above.
+    signin_entra_client_id: str = ""      # default: entra_client_id
+    signin_entra_client_secret: str = ""  # SAFESEND_SIGNIN_ENTRA_CLIENT_SECRET, from the environment
+    signin_entra_tenant: str = "organizations"
+    google_client_id: str = ""            # the console's OAuth client (web application)
+    google_client_secret: str = ""
+    google_auth_uri: str = "https://accounts.google.com/o/oauth2/v2/auth"
+    google_token_uri: str = "https://oauth2.googleapis.com/token"
+    role_groups: dict[str, str] = field(default_factory=dict)  # IdP group id or app role -> role
+    session_hours: float = 8.0
+    session_idle_minutes: int = 60
+    session_cookie_secure: bool = False   # False: Secure whenever the request came over HTTPS
+    signin_max_failures: int = 5          # per account in the window
+    signin_max_failures_per_ip: int = 20
+    signin_window_minutes: int = 15
 
 
 def load_settings(overrides: dict | None = None) -> Settings:
@@ -44,6 +74,36 @@ def load_settings(overrides: dict | None = None) -> Settings:
         redis_url=str(env.get("redis_url", "")),
         max_request_bytes=int(env.get("max_request_bytes") or 40 * 1024 * 1024),
         testing=bool(env.get("testing", False)),
+        # Outlook add-in and Entra ID tokens (issue 4).
+        entra_client_id=str(env.get("entra_client_id", "")).strip(),
+        entra_audiences=_list(env.get("entra_audience", "")),
+        entra_tenants=_mapping(env.get("entra_tenants", "")),
+        entra_authority=str(env.get("entra_authority") or "https://login.microsoftonline.com").rstrip("/"),
+        entra_scope=str(env.get("entra_scope", "access_as_user")).strip(),
+        addin_dir=Path(env["addin_dir"]) if env.get("addin_dir") else None,
+        addin_send_mode=str(env.get("addin_send_mode") or "SoftBlock"),
+        addin_dev_api_key=str(env.get("addin_dev_api_key", "")).strip(),
+        # Gmail (issue 6).
+        google_client_ids=_list(env.get("google_client_ids", "")),
+        google_domains=_mapping(env.get("google_domains", "")),
+        google_addon_service_account=str(env.get("google_addon_service_account", "")).strip().lower(),
+        google_certs_url=str(env.get("google_certs_url") or "https://www.googleapis.com/oauth2/v1/certs"),
+        # Admin console (issue 5).
+        signin_entra_client_id=str(env.get("signin_entra_client_id")
+                                   or env.get("entra_client_id", "")).strip(),
+        signin_entra_client_secret=str(env.get("signin_entra_client_secret", "")).strip(),
+        signin_entra_tenant=str(env.get("signin_entra_tenant") or "organizations").strip(),
+        google_client_id=str(env.get("google_client_id", "")).strip(),
+        google_client_secret=str(env.get("google_client_secret", "")).strip(),
+        google_auth_uri=str(env.get("google_auth_uri") or Settings.google_auth_uri),
+        google_token_uri=str(env.get("google_token_uri") or Settings.google_token_uri),
+        role_groups=_mapping(env.get("role_groups", "")),
+        session_hours=float(env.get("session_hours") or 8),
+        session_idle_minutes=int(env.get("session_idle_minutes") or 60),
+        session_cookie_secure=str(env.get("session_cookie_secure", "")).lower() in ("1", "true", "yes"),
+        signin_max_failures=int(env.get("signin_max_failures") or 5),
+        signin_max_failures_per_ip=int(env.get("signin_max_failures_per_ip") or 20),
+        signin_window_minutes=int(env.get("signin_window_minutes") or 15),
     )
 
 
@@ -51,6 +111,14 @@ def _list(value) -> list[str]:
     if isinstance(value, (list, tuple)):
         return [str(v) for v in value]
     return [v.strip() for v in str(value).split(",") if v.strip()]
+
+
+def _mapping(value) -> dict[str, str]:
+    """'tid1=tenant1,tid2=tenant2' (or a dict); a bare tid maps to the default tenant."""
+    if isinstance(value, dict):
+        return {str(k).strip().lower(): str(v).strip() for k, v in value.items()}
+    pairs = (item.partition("=") for item in _list(value))
+    return {key.strip().lower(): (tenant.strip() or "default") for key, _, tenant in pairs}
 
 
 def _instance_secret(instance: Path) -> str:

@@ -9,6 +9,7 @@ from flask import Response, current_app, g, jsonify, request
 
 from ..auth import current_principal, require
 from ..checking import run_check
+from ..identity import ensure_may_check_as, ensure_owns_check
 from ..schemas import CheckRequest, OverrideRequest, RequestError, ReviewRequest, to_message
 from ..store import checks as check_store
 from ..store import overrides as override_store
@@ -33,6 +34,8 @@ def create_check():
             message = to_message(payload, policy.limits.max_recipients)
         except RequestError as exc:
             raise ApiError(400, "invalid_request", str(exc), exc.field) from None
+        # A user token checks only its own messages (API keys: any sender).
+        ensure_may_check_as(principal, message.sender)
         verdict = run_check(_services(), session, principal, message, policy)
     g.safesend_check = verdict.check_id
     return jsonify(verdict.to_json()), 200
@@ -47,6 +50,8 @@ def create_override(check_id: str):
         check = check_store.get_check(session, principal.tenant_id, check_id)
         if check is None:
             raise ApiError(404, "not_found", "No such check.")
+        # A user token overrides only its own checks (API keys: any).
+        ensure_owns_check(principal, check.sender)
         policy = _services().policy_for(session, principal.tenant_id)
         actor = principal.email or check.sender
         try:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import audit
 from .models import ApiKey, utcnow
 
 KEY_PREFIX = "ss_"
@@ -36,6 +37,9 @@ def create_key(session: Session, tenant_id: str, role: str, name: str = "",
                  key_hash=hash_key(key), prefix=key[:10], created_by=created_by)
     session.add(row)
     session.flush()
+    # Audit trail: the key's prefix identifies it; the key itself is never logged.
+    audit.append(session, tenant_id, created_by, "apikey.create", f"key #{row.id}",
+                 {"role": role, "name": row.name, "prefix": row.prefix})
     return NewKey(id=row.id, key=key, role=role, tenant_id=tenant_id)
 
 
@@ -48,11 +52,13 @@ def find_active_key(session: Session, key: str) -> ApiKey | None:
     return row
 
 
-def revoke_key(session: Session, tenant_id: str, key_id: int) -> bool:
+def revoke_key(session: Session, tenant_id: str, key_id: int, actor: str = "") -> bool:
     row = session.get(ApiKey, key_id)
     if row is None or row.tenant_id != tenant_id or row.revoked_at is not None:
         return False
     row.revoked_at = utcnow()
+    audit.append(session, tenant_id, actor, "apikey.revoke", f"key #{row.id}",  # audit trail
+                 {"role": row.role, "name": row.name, "prefix": row.prefix})
     return True
 
 

@@ -84,6 +84,11 @@ class Check(Base):
     policy_version: Mapped[int] = mapped_column(Integer)
     message_hash: Mapped[str] = mapped_column(String(64))
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    # Console review of a warned or blocked check that has no override
+    # (an override carries its own review); added in migration 0002.
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    reviewed_by: Mapped[str] = mapped_column(String(320), default="")
+    review_note: Mapped[str] = mapped_column(Text, default="")
     findings: Mapped[list[CheckFinding]] = relationship(
         back_populates="check", cascade="all, delete-orphan", lazy="selectin")
     override: Mapped[Override | None] = relationship(back_populates="check", lazy="selectin")
@@ -129,3 +134,58 @@ class RosterSnapshot(Base):
     guardians: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+
+
+# --- Admin console (migration 0002): users, the audit chain, sign-in throttling.
+
+
+class User(Base):
+    """A console user: a local password, or an Entra ID / Google identity."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    # One person, one district: sign-in finds the user by address alone.
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(20))
+    # "local" (set in the console or CLI) or "groups" (from the identity provider).
+    role_source: Mapped[str] = mapped_column(String(20), default="local")
+    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # "entra:<tid>:<oid>" or "google:<sub>" once signed in with a provider.
+    external_id: Mapped[str | None] = mapped_column(String(200), nullable=True, unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(320), default="")
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_sign_in_method: Mapped[str] = mapped_column(String(20), default="")
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Bumped on sign-out, role change, password change or disable: older
+    # session cookies stop working at once.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AuditEntry(Base):
+    """Append-only: each entry carries the hash of the tenant's previous one."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (UniqueConstraint("tenant_id", "seq"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(320), default="")
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(200), default="")
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class SignInFailure(Base):
+    """Failed sign-ins, counted per client address and per account to slow guessing."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (Index("ix_sign_in_failures_key_time", "key", "created_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(400))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..policy import Policy, parse_policy
+from . import audit
 from .models import PolicyVersion
 
 
@@ -31,6 +32,9 @@ def save_policy(session: Session, tenant_id: str, policy: Policy, author: str,
     session.add(PolicyVersion(tenant_id=tenant_id, version=version, document=policy.document(),
                               created_by=author, comment=comment))
     session.flush()
+    # Audit trail (console, API and CLI saves alike); the author is the actor.
+    audit.append(session, tenant_id, author, "policy.save", f"version {version}",
+                 {"version": version, "comment": comment})
     return parse_policy(policy.document(), version=version)
 
 

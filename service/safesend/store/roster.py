@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from . import audit
 from .models import RosterSnapshot
 
 
@@ -19,6 +20,9 @@ def save_roster(session: Session, tenant_id: str, blob: bytes, students: int, wi
                          guardians=guardians, created_by=author, active=True)
     session.add(row)
     session.flush()
+    # Audit trail: counts only, never a student's data.
+    audit.append(session, tenant_id, author, "roster.import", f"{students} students",
+                 {"students": students, "with_flags": with_flags, "guardians": guardians})
     return row
 
 
@@ -37,8 +41,10 @@ def roster_blob(session: Session, snapshot_id: int) -> bytes | None:
     return session.scalar(select(RosterSnapshot.data).where(RosterSnapshot.id == snapshot_id))
 
 
-def remove_roster(session: Session, tenant_id: str) -> bool:
+def remove_roster(session: Session, tenant_id: str, actor: str = "") -> bool:
     result = session.execute(delete(RosterSnapshot).where(RosterSnapshot.tenant_id == tenant_id))
+    if result.rowcount:
+        audit.append(session, tenant_id, actor, "roster.remove")  # audit trail
     return bool(result.rowcount)
 
 

@@ -1,0 +1,72 @@
+"""Dashboard: outcomes per week and per rule, who overrides most, the latest serious events."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import render_template, request
+
+from ...store.db import transaction
+from ...store.policies import current_policy
+from .. import bp, stats
+from ..charts import Series, sparkline, stacked_bars
+from ..filters import RULE_LABELS
+from ..guard import current_user, page, services
+
+RANGES = {4: "Last 4 weeks", 12: "Last 12 weeks", 26: "Last 26 weeks"}
+RULE_COLOURS = {"visible_recipients": "c-rule1", "audience_size": "c-rule2",
+                "external_recipients": "c-rule3", "student_data": "c-rule4",
+                "unscannable_attachment": "c-rule5"}
+
+
+@bp.get("/")
+@page("dashboard")
+def dashboard():
+    tenant = current_user().tenant_id
+    weeks = request.args.get("weeks", 12, type=int)
+    weeks = weeks if weeks in RANGES else 12
+    now = datetime.now(UTC)
+    since = stats.first_week(weeks)
+    with transaction(services().sessions) as db:
+        weekly = stats.weekly(db, tenant, weeks)
+        current = stats.totals(db, tenant, since)
+        previous = stats.totals(db, tenant, since - (now - since), since)
+        senders = stats.top_override_senders(db, tenant, since)
+        latest = stats.latest_high_severity(db, tenant)
+        test_mode = stats.test_mode_findings(db, tenant, since)
+        policy = current_policy(db, tenant)
+        rules_in_test = [name for name in RULE_LABELS if _in_test_mode(getattr(policy.rules, name))]
+    labels = [start.strftime("%b %-d") for start in weekly.starts]
+    outcomes = stacked_bars(labels, [Series("Warned", "c-warn", weekly.warned),
+                                     Series("Justification asked", "c-confirm", weekly.confirmed),
+                                     Series("Blocked", "c-block", weekly.blocked)],
+                            line=Series("Overrides", "c-override", weekly.overrides), height=300)
+    by_rule = stacked_bars(labels, [Series(RULE_LABELS[name], RULE_COLOURS[name], values)
+                                    for name, values in weekly.by_rule.items()], width=560, height=300)
+    tiles = [
+        _tile("Checks", current.checks, previous.checks, weekly.checks, "neutral"),
+        _tile("Warnings", current.warned, previous.warned,
+              [a + b for a, b in zip(weekly.warned, weekly.confirmed, strict=True)], "warn"),
+        _tile("Overrides", current.overrides, previous.overrides, weekly.overrides, "override",
+              note=f"{current.unreviewed:,} not yet reviewed" if current.unreviewed else "all reviewed"),
+        _tile("Blocks", current.blocked, previous.blocked, weekly.blocked, "block"),
+    ]
+    return render_template("admin/dashboard.html", weeks=weeks, ranges=RANGES, tiles=tiles,
+                           outcomes=outcomes, by_rule=by_rule, senders=senders, latest=latest,
+                           test_mode=test_mode, rules_in_test=rules_in_test,
+                           top_sender_max=max((s[1] for s in senders), default=1),
+                           has_data=current.checks > 0)
+
+
+def _tile(label: str, value: int, before: int, trend: list[int], tone: str, note: str = "") -> dict:
+    if before:
+        change = (value - before) / before * 100
+        delta = f"{'+' if change >= 0 else ''}{change:.0f}% vs previous period"
+    else:
+        delta = "no earlier data" if not value else "new this period"
+    return {"label": label, "value": value, "delta": delta, "tone": tone, "note": note,
+            "spark": sparkline(trend)}
+
+
+def _in_test_mode(rule) -> bool:
+    return rule.enabled and rule.mode == "audit"

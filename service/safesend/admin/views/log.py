@@ -1,0 +1,90 @@
+"""Override log: filters, paging, detail, review, and CSV of exactly what is filtered."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Response, redirect, render_template, request, stream_with_context, url_for
+
+from ...store.checks import get_check
+from ...store.db import transaction
+from .. import bp
+from ..csv_export import stream_csv
+from ..filters import RULE_LABELS
+from ..guard import current_user, page, services
+from ..log_query import (
+    ACTIONS,
+    STATUSES,
+    LogFilter,
+    enforced_rules,
+    every_row,
+    page_of,
+    review_of,
+    sender_domains,
+)
+from ..paging import Paging, requested_page
+from ..review import mark_reviewed
+from .errors import not_found
+
+PER_PAGE = 25
+
+
+@bp.get("/log")
+@page("overrides:read")
+def log():
+    flt, errors = LogFilter.from_args(request.args)
+    number = requested_page(request.args)
+    tenant = current_user().tenant_id
+    with transaction(services().sessions) as db:
+        rows, total = page_of(db, tenant, flt, number, PER_PAGE)
+        items = [_row(check) for check in rows]
+        schools = sender_domains(db, tenant)
+    return render_template("admin/log.html", flt=flt, errors=errors, items=items,
+                           paging=Paging(number, PER_PAGE, total), rules=RULE_LABELS,
+                           actions=ACTIONS, statuses=STATUSES, schools=schools)
+
+
+@bp.get("/log.csv")
+@page("overrides:read")
+def log_csv():
+    flt, _ = LogFilter.from_args(request.args)
+    tenant = current_user().tenant_id
+
+    def rows():
+        with transaction(services().sessions) as db:
+            yield from stream_csv(every_row(db, tenant, flt))
+
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
+    return Response(stream_with_context(rows()), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="safesend-log-{stamp}.csv"'})
+
+
+@bp.get("/log/<check_id>")
+@page("overrides:read")
+def log_entry(check_id: str):
+    with transaction(services().sessions) as db:
+        check = get_check(db, current_user().tenant_id, check_id)
+        if check is None or check.action == "allow":
+            return not_found("log entry")
+        item = _row(check)
+        findings = sorted(check.findings, key=lambda f: (f.audit, f.rule))
+    return render_template("admin/log_entry.html", item=item, findings=findings,
+                           back=request.args.get("back", ""))
+
+
+@bp.post("/log/<check_id>/review")
+@page("review")
+def log_review(check_id: str):
+    user = current_user()
+    with transaction(services().sessions) as db:
+        check = get_check(db, user.tenant_id, check_id)
+        if check is None or check.action == "allow":
+            return not_found("log entry")
+        mark_reviewed(db, check, user.email, request.form.get("note", ""))
+    return redirect(url_for("admin.log_entry", check_id=check_id, reviewed=1))
+
+
+def _row(check) -> dict:
+    reviewed_at, reviewed_by, note = review_of(check)
+    return {"check": check, "override": check.override, "rules": enforced_rules(check),
+            "reviewed_at": reviewed_at, "reviewed_by": reviewed_by, "review_note": note}

@@ -1,0 +1,55 @@
+"""deployment.json for the Workspace add-on, rendered for one service URL."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from safesend.cli import main
+from safesend.gmail import DeploymentError, render_deployment
+
+
+def run_functions(document: dict) -> list[str]:
+    common = document["addOns"]["common"]
+    compose = document["addOns"]["gmail"]["composeTrigger"]
+    return [common["homepageTrigger"]["runFunction"], *(a["runFunction"] for a in compose["actions"])]
+
+
+def test_every_endpoint_is_under_the_base_url():
+    document = render_deployment("https://safesend.district.org/")
+    assert run_functions(document) == ["https://safesend.district.org/gmail/addon/homepage",
+                                       "https://safesend.district.org/gmail/addon/compose"]
+    assert document["addOns"]["common"]["logoUrl"] == "https://safesend.district.org/gmail/addon/logo.png"
+    assert document["addOns"]["gmail"]["composeTrigger"]["draftAccess"] == "METADATA"
+    assert document["addOns"]["httpOptions"]["authorizationHeader"] == "SYSTEM_ID_TOKEN"
+    assert "{{" not in json.dumps(document)
+    scopes = document["oauthScopes"]
+    assert "https://www.googleapis.com/auth/gmail.addons.current.action.compose" in scopes
+    assert "openid" in scopes and "https://www.googleapis.com/auth/userinfo.email" in scopes
+
+
+@pytest.mark.parametrize("url", ["safesend.district.org", "http://safesend.district.org",
+                                 "https://safesend.district.org/?x=1", "ftp://x"])
+def test_urls_google_cannot_call_are_refused(url):
+    with pytest.raises(DeploymentError):
+        render_deployment(url)
+
+
+def test_cli_renders_the_deployment(tmp_path, monkeypatch):
+    monkeypatch.setenv("SAFESEND_INSTANCE_PATH", str(tmp_path))
+    out = tmp_path / "deployment.json"
+    result = CliRunner().invoke(main, ["gmail-deployment", "--base-url", "https://s.example.org",
+                                       "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert run_functions(json.loads(out.read_text()))[1] == "https://s.example.org/gmail/addon/compose"
+    bad = CliRunner().invoke(main, ["gmail-deployment", "--base-url", "http://s.example.org"])
+    assert bad.exit_code == 2 and "https" in bad.output
+
+
+def test_logo_is_served(gmail_client):
+    response = gmail_client.get("/gmail/addon/logo.png")
+    if response.status_code == 404:
+        pytest.skip("the extension icons are not in this checkout")
+    assert response.mimetype == "image/png"
