@@ -36,6 +36,8 @@ class Services:
     # Long-lived per-tenant helpers, rebuilt when their policy section changes.
     _directories: dict[str, tuple[str, Any]] = field(default_factory=dict)
     _rosters: dict[str, tuple[int, Any]] = field(default_factory=dict)
+    # Why a tenant's directory section could not be used, for the dashboard.
+    directory_errors: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def policy_for(self, session: Session, tenant_id: str) -> Policy:
@@ -97,13 +99,16 @@ class Services:
         from .directory import DirectoryConfigError, build_directory
 
         try:
-            return build_directory(config, redis_url=self.settings.redis_url or None,
-                                   base_dir=self.settings.instance_path)
+            directory = build_directory(config, redis_url=self.settings.redis_url or None,
+                                        base_dir=self.settings.instance_path)
         except DirectoryConfigError as exc:
             # Saved policies are validated; this is an environment change
             # (a secret variable unset). Checks go on without list sizes.
             log.error("directory for tenant %s is not usable: %s", tenant_id, exc)
+            self.directory_errors[tenant_id] = str(exc)
             return None
+        self.directory_errors.pop(tenant_id, None)
+        return directory
 
     def close(self) -> None:
         with self._lock:

@@ -36,6 +36,9 @@ def dashboard():
         test_mode = stats.test_mode_findings(db, tenant, since)
         policy = current_policy(db, tenant)
         rules_in_test = [name for name in RULE_LABELS if _in_test_mode(getattr(policy.rules, name))]
+    directory = services().directory_for(tenant, policy)
+    directory_status = directory.status() if directory is not None else []
+    directory_error = services().directory_errors.get(tenant) if policy.directory else None
     labels = [start.strftime("%b %-d") for start in weekly.starts]
     outcomes = stacked_bars(labels, [Series("Warned", "c-warn", weekly.warned),
                                      Series("Justification asked", "c-confirm", weekly.confirmed),
@@ -54,6 +57,7 @@ def dashboard():
     return render_template("admin/dashboard.html", weeks=weeks, ranges=RANGES, tiles=tiles,
                            outcomes=outcomes, by_rule=by_rule, senders=senders, latest=latest,
                            test_mode=test_mode, rules_in_test=rules_in_test,
+                           directory_status=directory_status, directory_error=directory_error,
                            top_sender_max=max((s[1] for s in senders), default=1),
                            has_data=current.checks > 0)
 
