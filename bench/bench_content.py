@@ -24,8 +24,8 @@ sys.path[:0] = [str(ROOT / "bench"), str(ROOT / "tests")]
 
 from bench_extract import make_csv, make_docx, make_pdf, make_xlsx  # noqa: E402
 from detect.synthetic import synthetic_roster, synthetic_text  # noqa: E402
-from messages import DISTRICT, message, parents  # noqa: E402
 
+from messages import DISTRICT, message, parents  # noqa: E402
 from safesend.content import scan_message  # noqa: E402
 from safesend.detect import RosterHasher, RosterIndex, import_roster  # noqa: E402
 from safesend.engine import evaluate  # noqa: E402

@@ -7,9 +7,9 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from detect.synthetic import staff_directory, synthetic_roster
 from openpyxl import Workbook
 
-from detect.synthetic import staff_directory, synthetic_roster
 from messages import DISTRICT, check_request, eml_bytes, parents
 from safesend.cli import main
 
