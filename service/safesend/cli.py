@@ -62,8 +62,6 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     from .demo import setup_demo_console
 
     accounts = setup_demo_console(app)
-    shown = "localhost" if host in ("0.0.0.0", "127.0.0.1", "::") else host
-    click.echo(f"  console       http://{shown}:{port}/admin/")
     for email, password in accounts.items():
         click.echo(f"  {'sign in':<13} {email}  password {password}")
     if not no_serve:

@@ -12,6 +12,9 @@ def print_urls(host: str, port: int, keys: dict[str, str] | None = None) -> None
     click.echo(f"  health        {base}/healthz")
     click.echo(f"  API           {base}/api/v1/checks")
     click.echo(f"  OpenAPI       {base}/api/openapi.json")
+    click.echo(f"  console       {base}/admin/")
+    click.echo(f"  Outlook       {base}/addin/manifest.xml  (add-in manifest; files under /addin/)")
+    click.echo(f"  Gmail add-on  {base}/gmail/addon/homepage  (Workspace add-on endpoints)")
     for role, key in (keys or {}).items():
         click.echo(f"  {role + ' key':<13} {key}")
     if keys and "client" in keys:
