@@ -285,6 +285,7 @@ class CompiledIdPatterns:
     def __init__(self, patterns: Sequence[_Pattern], match_timeout: float) -> None:
         self._patterns = tuple(patterns)
         self.match_timeout = match_timeout
+        self._verdicts: dict[tuple[str, str | None, bool | None], tuple[float, str]] = {}
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -360,7 +361,7 @@ class CompiledIdPatterns:
         """
         if not self._patterns:
             return IdScan(())
-        if _SINGLE_TOKEN.fullmatch(cell) and len(cell) <= MAX_ID_LENGTH:
+        if is_one_token(cell):
             return self._single_token(cell, context, deadline, context_cache)
         joined = f"{context}\n{cell}" if context else cell
         offset = len(context) + 1 if context else 0
@@ -378,7 +379,7 @@ class CompiledIdPatterns:
         compact = cell.replace("-", "").upper()
         for pattern in self._patterns:
             config = pattern.config
-            if not state.fullmatch(pattern, compact):
+            if not state._fullmatch(pattern, compact):  # once per pattern: no need to cache
                 continue
             check_ok: bool | None = None
             if pattern.check is not None:
@@ -387,25 +388,41 @@ class CompiledIdPatterns:
                     continue
             if any(f(cell, "", "") for f in FILTERS):
                 break
-            key = (config.name, context)
-            if cache is not None and key in cache:
-                word = cache[key]
-            else:
-                word = _label_context(pattern, context)
-                if cache is not None:
-                    cache[key] = word
+            word = _cached_label_context(pattern, context, cache)
             if config.require_context and word is None:
                 continue
+            confidence, explanation = self._token_verdict(pattern, word, check_ok)
+            hit = IdHit(config.name, 0, len(cell), compact, confidence, word is not None,
+                        check_ok, explanation)
+            return IdScan((hit,), tuple(state.timed_out), state.expired)
+        return IdScan((), tuple(state.timed_out), state.expired)
+
+    def _token_verdict(self, pattern: _Pattern, word: str | None, check_ok: bool | None
+                       ) -> tuple[float, str]:
+        """Confidence and explanation of a one-token hit (the same for a whole column)."""
+        key = (pattern.config.name, word, check_ok)
+        found = self._verdicts.get(key)
+        if found is None:
+            config = pattern.config
             confidence = 0.4 + (0.4 if word else 0.0) + (0.2 if check_ok else 0.0)
             parts = [f"pattern {config.name}"]
             if word is not None:
                 parts.append(f"context '{word}'")
             if check_ok:
                 parts.append(f"{config.check_digit} check digit valid")
-            hit = IdHit(config.name, 0, len(cell), compact, round(confidence, 2),
-                        word is not None, check_ok, "; ".join(parts))
-            return IdScan((hit,), tuple(state.timed_out), state.expired)
-        return IdScan((), tuple(state.timed_out), state.expired)
+            found = self._verdicts[key] = (round(confidence, 2), "; ".join(parts))
+        return found
+
+    def may_match_one_token(self, context: str,
+                            context_cache: dict[tuple[str, str], str | None] | None = None
+                            ) -> bool:
+        """Whether `find_in_cell` can find anything in a one-token cell (see
+        `is_one_token`) under this context: not when every pattern requires
+        context and `context` (a column header) gives none. A table skips
+        such cells of that column without matching them."""
+        return any(not p.config.require_context
+                   or _cached_label_context(p, context, context_cache) is not None
+                   for p in self._patterns)
 
     def _evaluate(self, candidate: IdCandidate, text: str,
                   lowered: str,
@@ -567,6 +584,37 @@ def _context(candidate: IdCandidate, keywords: _Keywords, window: int, text: str
         if not any(c.isalpha() for c in between):
             return hits[j].phrase
     return None
+
+
+def is_one_token(cell: str) -> bool:
+    """A cell holding one ID-like token ('67123412', 'S-1234567'): `find_in_cell`
+    reads it without a text scan, with the column header as its only context."""
+    return len(cell) <= MAX_ID_LENGTH and _SINGLE_TOKEN.fullmatch(cell) is not None
+
+
+# Cells joined by NUL, each empty or one token (a token never holds a NUL).
+_ONE_TOKEN_CELLS = re.compile(rf"(?:(?:{_SINGLE_TOKEN.pattern})?\x00)*(?:{_SINGLE_TOKEN.pattern})?")
+
+
+def all_one_token(cells: Sequence[str]) -> bool:
+    """Whether every non-empty cell `is_one_token` (one regex pass for a column)."""
+    if max(map(len, cells), default=0) > MAX_ID_LENGTH:
+        return False
+    joined = "\x00".join(cells)
+    if joined.count("\x00") > max(len(cells) - 1, 0):  # a cell holds a NUL: not a token
+        return False
+    return _ONE_TOKEN_CELLS.fullmatch(joined) is not None
+
+
+def _cached_label_context(pattern: _Pattern, label: str,
+                          cache: dict[tuple[str, str], str | None] | None) -> str | None:
+    key = (pattern.config.name, label)
+    if cache is not None and key in cache:
+        return cache[key]
+    word = _label_context(pattern, label)
+    if cache is not None:
+        cache[key] = word
+    return word
 
 
 def _label_context(pattern: _Pattern, label: str) -> str | None:

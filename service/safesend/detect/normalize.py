@@ -155,6 +155,8 @@ def student_id_key(value: str) -> str:
     removed ('00123456' == '123456'), because spreadsheets routinely drop
     them; an ID of zeros only becomes '0'. IDs with letters keep their zeros.
     """
+    if value.isdigit() and value.isascii():  # the common case, and what the rest does to it
+        return value.lstrip("0") or "0"
     text = normalize_text(value).strip()
     if text.endswith(".0") and text[:-2].isdigit():
         text = text[:-2]

@@ -26,7 +26,9 @@ text is hashed once and looked up in sets; names are first+last adjacent
 in either order ('Maria Garcia', 'GARCIA, MARIA', 'Garcia Maria', with an
 optional middle initial) in text, or in two cells of the same table row;
 IDs are found with or without separators; a date of birth counts only when
-it is the DOB of a student matched in the same row or nearby text.
+it is the DOB of a student matched in the same row or nearby text. The rows
+of a table are read a column at a time (`RowMatcher`): each distinct value
+once, so a long table costs about what its distinct names, IDs and dates do.
 """
 
 from __future__ import annotations
@@ -42,12 +44,14 @@ import time
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
+from itertools import repeat
+from typing import Literal, NamedTuple, TypeVar
 
 from .dates import find_dates
 from .ids import DEFAULT_EXCLUDE_WORDS, FILTERS
 from .inputs import TableLike, TextSegmentLike
 from .normalize import (
+    MAX_ID_LENGTH,
     IdCandidate,
     greedy_id_candidates,
     id_runs,
@@ -67,13 +71,13 @@ from .roster_csv import (
     flag_label,
     parse_roster_csv,
 )
-from .tables import NOT_STUDENT_PEOPLE, profile_table
+from .tables import NOT_STUDENT_PEOPLE, columns_of, profile_table
 
 __all__ = [
     "GuardianMatch", "HashedStudent", "RosterFormatError", "RosterHasher", "RosterHit",
     "RosterIndex", "RosterKeyError", "RosterMatch", "RosterParseResult", "RosterRecord",
-    "RosterRowError", "RosterSession", "deserialize_roster", "flag_label", "import_roster",
-    "parse_roster_csv", "serialize_roster",
+    "RosterRowError", "RosterSession", "RowMatcher", "deserialize_roster", "flag_label",
+    "import_roster", "parse_roster_csv", "serialize_roster",
 ]
 
 
@@ -126,6 +130,18 @@ class RosterHasher:
         outer = self._outer.copy()
         outer.update(inner.digest())
         return outer.digest()[:self.digest_size]
+
+    def _digests(self, domain: bytes, values: Iterable[str]) -> list[bytes]:
+        """`_digest` of many values (the IDs of a table column) in one loop."""
+        inner_key, outer_key, size = self._inner, self._outer, self.digest_size
+        out = []
+        for value in values:
+            inner = inner_key.copy()
+            inner.update(domain + value.encode("utf-8", "surrogatepass"))
+            outer = outer_key.copy()
+            outer.update(inner.digest())
+            out.append(outer.digest()[:size])
+        return out
 
     def hash_id(self, value: str) -> bytes | None:
         key = student_id_key(value)
@@ -337,6 +353,7 @@ def _id_hint(min_length: int) -> re.Pattern[str]:
             rf"\d(?:[ \-]?\d){{{max(min_length - 1, 0)}}}")
     return found
 _DATE_SHAPE = re.compile(r"\d[-/.]\d|[A-Za-z]{3}\.?\s+\d|\d[\s\-][A-Za-z]{3}")
+_DIGIT = re.compile(r"\d")
 
 
 def _int(digest: bytes) -> int:
@@ -430,7 +447,9 @@ class RosterIndex:
         return (key,) if key >= 0 else self._ambiguous[~key]
 
     def is_flagged(self, key: int) -> bool:
-        return any(self._flags[i] for i in self.students_of(key))
+        if key >= 0:
+            return self._flags[key] != 0
+        return any(self._flags[i] for i in self._ambiguous[~key])
 
     def flags_of(self, key: int) -> frozenset[str]:
         mask = 0
@@ -467,13 +486,14 @@ class RosterIndex:
             skip = {c.index for c in profile.columns if c.role in NOT_STUDENT_PEOPLE}
             if profile.name_columns:
                 name_columns = set(profile.name_columns)
+            matcher = session.row_matcher(
+                set(profile.id_columns), name_columns, skip,
+                ids_outside_id_columns=profile.kind not in ("financial", "staff_directory"))
             for r in range(profile.first_data_row, len(rows)):
                 if r % 256 == 0 and time.monotonic() > deadline:
                     partial = True
                     break
-                row_hits = session.match_cells(
-                    rows[r], set(profile.id_columns), name_columns, skip,
-                    ids_outside_id_columns=profile.kind not in ("financial", "staff_directory"))
+                row_hits = matcher.match(rows[r])
                 hits.extend(replace(h, source=table.source, row=r) for h in row_hits
                             if h.kind == "id" or profile.kind != "staff_directory")
         return self.summarize(hits, partial)
@@ -519,9 +539,11 @@ class RosterIndex:
         return GuardianMatch(guardians, flagged, tuple(evidence))
 
 
-@dataclass(slots=True)
-class _Unit:
-    start: int  # text offsets of the whole unit
+class _Unit(NamedTuple):
+    """A name or name part in text: offsets of the whole unit, its hash and its
+    roles (a tuple of ints: cheap to keep, and ignored by the garbage collector)."""
+
+    start: int
     end: int
     hash: int
     bits: int
@@ -577,6 +599,19 @@ class RosterSession:
                 found = self.index._ids.get(_int(digest), -1)
             self._id_cache[compact] = found
         return found
+
+    def prefetch_ids(self, values: Iterable[str]) -> None:
+        """Look many values up at once (the new values of an ID column), so that
+        `student_for_id` then finds them cached: hashed in one loop, not one call each."""
+        cache = self._id_cache
+        keys = {value: student_id_key(value) for value in values if value not in cache}
+        hashed = [(value, key) for value, key in keys.items() if key]
+        digests = self.index.hasher._digests(_ID, [key for _, key in hashed])
+        ids = self.index._ids
+        for value in keys:
+            cache[value] = -1
+        for (value, _), digest in zip(hashed, digests, strict=True):
+            cache[value] = ids.get(_int(digest), -1)
 
     def _dob_hash(self, iso: str) -> int:
         found = self._dob_cache.get(iso)
@@ -791,86 +826,296 @@ class RosterSession:
         students, whatever they equal). Names: first and last
         name in any two cells of the row (or the same short cell), restricted
         to `name_columns` when the header says which they are; long text cells
-        are matched like running text.
+        are matched like running text. For many rows of one table, use
+        `row_matcher` (same results, each distinct cell value read once).
         """
+        return self.row_matcher(id_columns, name_columns, skip_columns,
+                                min_id_length=min_id_length,
+                                ids_outside_id_columns=ids_outside_id_columns).match(cells)
+
+    def row_matcher(self, id_columns: set[int] | frozenset[int] = frozenset(),
+                    name_columns: set[int] | None = None,
+                    skip_columns: set[int] | frozenset[int] = frozenset(),
+                    *, min_id_length: int = 5, ids_outside_id_columns: bool = True
+                    ) -> RowMatcher:
+        """`match_cells` with these columns, for the rows of one table."""
+        return RowMatcher(self, id_columns, name_columns, skip_columns,
+                          min_id_length=min_id_length,
+                          ids_outside_id_columns=ids_outside_id_columns)
+
+    def _ids_in_cell(self, cell: str, min_length: int) -> list[RosterHit]:
+        """`_ids_in_text` for one cell. A cell of ASCII digits is one candidate,
+        the whole cell (ID columns are mostly that), so it skips the run search."""
+        if not (cell.isdigit() and cell.isascii()):
+            return self._ids_in_text(cell, min_length)
+        # what id_runs/greedy_id_candidates accept: a lone group of 4+ characters
+        if len(cell) < max(min_length, 4) or len(cell) > MAX_ID_LENGTH:
+            return []
+        student = self.student_for_id(cell)
+        if student < 0 or _something_else(cell, IdCandidate(0, len(cell), cell, cell)):
+            return []
+        return [RosterHit("id", student, self._evidence_flag(student), 0, len(cell),
+                          redact_id(cell))]
+
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+# What one cell contributes to its row: hits of its own, and name parts to pair.
+_CellMatch = tuple[tuple[RosterHit, ...], tuple[_Unit, ...]]
+_NOTHING: _CellMatch = ((), ())
+
+
+class RowMatcher:
+    """Roster students in the rows of one table (see `RosterSession.match_cells`).
+
+    A row's students come from what each cell holds on its own (an ID, or IDs
+    and names in longer text), from first+last name parts paired across its
+    cells, and from dates of birth anywhere in the row. `match_rows` works
+    column-wise: each distinct value of a column is read once for the table
+    (names and dates repeat down a column), a column none of whose values
+    holds anything is left out, and rows alike in the columns that remain
+    share one reading. Results equal reading each row afresh, in the same order.
+
+    What is kept is chosen with the garbage collector in mind: readings that
+    will not be reused (a student's own ID: IDs rarely repeat) are not kept,
+    since every long-lived object makes the collector's full passes longer.
+    """
+
+    def __init__(self, session: RosterSession, id_columns: set[int] | frozenset[int],
+                 name_columns: set[int] | None, skip_columns: set[int] | frozenset[int],
+                 *, min_id_length: int, ids_outside_id_columns: bool) -> None:
+        self.session = session
+        self.id_columns = id_columns
+        self.name_columns = name_columns
+        self.skip_columns = skip_columns
+        self.min_id_length = min_id_length
+        self.ids_outside_id_columns = ids_outside_id_columns
+        self._id_hint = _id_hint(min_id_length)
+        self._cells: dict[int, dict[str, _CellMatch]] = {}  # column -> value -> reading
+        self._pairs: dict[tuple[tuple[int, str], ...], tuple[RosterHit, ...]] = {}
+        self._dates: dict[str, tuple[int, ...]] = {}
+        # columns read -> their values in a row -> the row's hits (before dates)
+        self._rows: dict[tuple[int, ...], dict[tuple[str, ...], tuple[RosterHit, ...]]] = {}
+
+    def match(self, cells: Sequence[str]) -> list[RosterHit]:
+        """Roster students in one row (cells normalized), as `match_cells`."""
+        return list(self._confirm_dobs(cells, self._hits(enumerate(cells))))
+
+    def match_rows(self, rows: Sequence[Sequence[str]],
+                   columns: list[tuple[str, ...]] | None = None,
+                   confirm_dobs: Iterable[bool] | None = None
+                   ) -> Iterator[tuple[RosterHit, ...]]:
+        """Roster students in each row, as `match` (see the class docstring);
+        `columns` is `columns_of(rows)` when the caller has it. `confirm_dobs`
+        says, row by row, whether to look for the students' dates of birth in
+        the row (`dob_confirmed`); a caller that counts a row's date of birth
+        for all its students anyway (from a DOB column) can spare the search.
+
+        The columns are read up front; each row's hits are made as it is
+        consumed, so that they are freed with the row (objects that outlive
+        many allocations make the garbage collector's passes longer).
+        """
+        confirms = repeat(True) if confirm_dobs is None else confirm_dobs
+        columns = columns if columns is not None else columns_of(rows)
+        if columns is None:
+            for row, confirm in zip(rows, confirms, strict=False):
+                hits = self._hits(enumerate(row))
+                yield self._confirm_dobs(row, hits) if confirm else hits
+            return
+        read = tuple(col for col, values in enumerate(columns)
+                     if self._holds_students(col, values))
+        if not read:
+            yield from repeat((), len(rows))
+            return
+        dated = [columns[col] for col, values in enumerate(columns) if self._holds_dates(values)]
+        # rows with an ID rarely repeat: keep the hits of rows alike in names only
+        cache = None if self.id_columns.intersection(read) else self._rows.setdefault(read, {})
+        row_values = zip(*(columns[col] for col in read), strict=True)
+        row_dates = zip(*dated, strict=True) if dated else repeat(())
+        # (repeat() is endless: the rows' values end the loop)
+        for values, dates, confirm in zip(row_values, row_dates, confirms, strict=False):
+            hits = cache.get(values) if cache is not None else None
+            if hits is None:
+                hits = self._hits(zip(read, values, strict=True))
+                if cache is not None and not self.session.deadline_reached:
+                    _keep(cache, values, hits)
+            yield self._confirm_dobs(dates, hits) if hits and dates and confirm else hits
+
+    def _holds_students(self, col: int, values: Sequence[str]) -> bool:
+        """Whether some value of this column holds a hit or a name part."""
+        if col in self.skip_columns:
+            return False
+        distinct = set(values)
+        distinct.discard("")
+        if not distinct:
+            return False
+        if col not in self.id_columns and self.name_columns is not None \
+                and col not in self.name_columns:
+            # only IDs inside the text can count here; most such columns have none
+            if not self.ids_outside_id_columns or \
+                    not self._id_hint.search(_VALUE_BREAK.join(distinct)):
+                return False
+        if col in self.id_columns:  # look the IDs up in one batch
+            self.session.prefetch_ids(value.strip() for value in distinct)
+            student_for_id = self.session.student_for_id
+            # a number that is no roster ID holds nothing else (see _read_cell)
+            distinct = {value for value in distinct if not (
+                value.isdigit() and value.isascii() and student_for_id(value) < 0)}
+        return any(self._cell(col, value) is not _NOTHING for value in distinct)
+
+    def _holds_dates(self, values: Sequence[str]) -> bool:
+        short = {value for value in values if value and len(value) <= 40}
+        text = "".join(short)
+        if text.isdigit() or not _DIGIT.search(text):  # a date has digits and more
+            return False
+        if not _DATE_SHAPE.search(_VALUE_BREAK.join(short)):
+            return False
+        return any(self._dates_in(value) for value in short)
+
+    def _hits(self, cells: Iterable[tuple[int, str]]) -> tuple[RosterHit, ...]:
+        """The hits of a row from its (column, cell) pairs, before dates of birth."""
         hits: list[RosterHit] = []
         seen: set[int] = set()
-        units: list[tuple[int, int, _Unit]] = []  # (cell, token index, unit)
-        for col, cell in enumerate(cells):
-            if not cell or col in skip_columns:
+        named: list[tuple[int, str]] = []  # cells with name parts, for pairing
+        units: list[tuple[_Unit, ...]] = []
+        skip = self.skip_columns
+        for col, cell in cells:
+            if not cell or col in skip:
                 continue
-            if col in id_columns:
-                student = self.student_for_id(cell.strip())
-                if student >= 0:
-                    if student not in seen:
-                        seen.add(student)
-                        hits.append(RosterHit("id", student, self._evidence_flag(student), 0,
-                                              len(cell), redact_id(cell), cell=col))
-                    continue
-            if ids_outside_id_columns and len(cell) >= min_id_length and \
-                    _id_hint(min_id_length).search(cell):
-                for hit in self._ids_in_text(cell, min_id_length):
-                    if hit.student not in seen:
-                        seen.add(hit.student)
-                        hits.append(replace(hit, cell=col))
-            if name_columns is not None and col not in name_columns:
-                continue
-            words = list(_WORD.finditer(cell))
-            if not words:
-                continue
-            if len(words) > 4:
-                for hit in self._names_in_text(cell):
-                    if hit.student not in seen:
-                        seen.add(hit.student)
-                        hits.append(replace(hit, cell=col))
-                continue
-            for t, word in enumerate(words):
-                for unit in self._units_at(cell, word.start(), word.group()):
-                    units.append((col, t, unit))
-        if len(units) >= 2:
-            hits.extend(self._row_pairs(cells, units, seen))
-        if hits:
-            hits = self._confirm_dobs_in_row(cells, hits)
-        return hits
+            own, parts = self._cell(col, cell)
+            for hit in own:
+                if hit.student not in seen:
+                    seen.add(hit.student)
+                    hits.append(hit)
+            if parts:
+                named.append((col, cell))
+                units.append(parts)
+        if named and sum(map(len, units)) >= 2:
+            for hit in self._pair_hits(tuple(named), units):
+                if hit.student not in seen:
+                    seen.add(hit.student)
+                    hits.append(hit)
+        return tuple(hits)
 
-    def _row_pairs(self, cells: Sequence[str], units: list[tuple[int, int, _Unit]],
-                   seen: set[int]) -> list[RosterHit]:
-        pairs = self.index._pairs
-        firsts = [u for u in units if u[2].bits & _FIRST]
-        lasts = [u for u in units if u[2].bits & _LAST]
-        hits = []
-        for fc, _, fu in firsts:
-            for lc, _, lu in lasts:
+    def _cell(self, col: int, cell: str) -> _CellMatch:
+        cache = self._cells.setdefault(col, {})
+        found = cache.get(cell)
+        if found is None:
+            found = self._read_cell(col, cell)
+            # a reading cut short is not kept, nor a student's ID (read once, most likely)
+            if not self.session.deadline_reached and (
+                    found is _NOTHING or col not in self.id_columns):
+                _keep(cache, cell, found)
+        return found
+
+    def _read_cell(self, col: int, cell: str) -> _CellMatch:
+        session = self.session
+        if col in self.id_columns:
+            student = session.student_for_id(cell.strip())
+            if student >= 0:
+                return ((RosterHit("id", student, session._evidence_flag(student), 0,
+                                   len(cell), redact_id(cell), cell=col),), ())
+            if cell.isdigit() and cell.isascii():  # not an ID, nor anything else below
+                return _NOTHING
+        hits: list[RosterHit] = []
+        if self.ids_outside_id_columns and len(cell) >= self.min_id_length and \
+                self._id_hint.search(cell):
+            hits += (replace(h, cell=col) for h in session._ids_in_cell(cell,
+                                                                        self.min_id_length))
+        if self.name_columns is not None and col not in self.name_columns:
+            return (tuple(hits), ()) if hits else _NOTHING
+        words = list(_WORD.finditer(cell))
+        if len(words) > 4:  # running text: names must be adjacent
+            hits += (replace(h, cell=col) for h in session._names_in_text(cell))
+            return (tuple(hits), ()) if hits else _NOTHING
+        parts = tuple(unit for word in words
+                      for unit in session._units_at(cell, word.start(), word.group()))
+        return (tuple(hits), parts) if hits or parts else _NOTHING
+
+    def _pair_hits(self, named: tuple[tuple[int, str], ...], units: list[tuple[_Unit, ...]]
+                   ) -> tuple[RosterHit, ...]:
+        found = self._pairs.get(named)
+        if found is None:
+            found = _keep(self._pairs, named, self._read_pairs(named, units))
+        return found
+
+    def _read_pairs(self, named: tuple[tuple[int, str], ...], units: list[tuple[_Unit, ...]]
+                    ) -> tuple[RosterHit, ...]:
+        """A first and a last name part, in two cells or not overlapping in one,
+        that are a roster student; each student once, first pairing first."""
+        session = self.session
+        pairs = session.index._pairs
+        cells = dict(named)
+        flat = [(col, unit) for (col, _), parts in zip(named, units, strict=True)
+                for unit in parts]
+        firsts = [(col, unit) for col, unit in flat if unit.bits & _FIRST]
+        lasts = [(col, unit) for col, unit in flat if unit.bits & _LAST]
+        hits: dict[int, RosterHit] = {}
+        for fc, fu in firsts:
+            for lc, lu in lasts:
                 if fc == lc and not (fu.end <= lu.start or lu.end <= fu.start):
                     continue
                 student = pairs.get(fu.hash << 64 | lu.hash)
-                if student is None or student in seen:
+                if student is None or student in hits:
                     continue
-                seen.add(student)
                 if fc == lc:
                     lo, hi = min(fu.start, lu.start), max(fu.end, lu.end)
                     evidence = redact_name(cells[fc][lo:hi])
                 else:
                     evidence = redact_name(cells[fc][fu.start:fu.end] + " "
                                            + cells[lc][lu.start:lu.end])
-                hits.append(RosterHit("name", student, self._evidence_flag(student),
-                                      fu.start, fu.end, evidence, cell=fc))
-        return hits
+                hits[student] = RosterHit("name", student, session._evidence_flag(student),
+                                          fu.start, fu.end, evidence, cell=fc)
+        return tuple(hits.values())
 
-    def _confirm_dobs_in_row(self, cells: Sequence[str], hits: list[RosterHit]
-                             ) -> list[RosterHit]:
-        dob = self.index._dob
-        wanted_by_hit = []
-        for hit in hits:
-            wanted_by_hit.append({dob[i] for i in self.index.students_of(hit.student) if dob[i]})
-        if not any(wanted_by_hit):
+    def _confirm_dobs(self, row: Iterable[str], hits: tuple[RosterHit, ...]
+                      ) -> tuple[RosterHit, ...]:
+        """Mark the hits whose student's date of birth is a date in the row."""
+        if not hits:
             return hits
         found: set[int] = set()
-        for cell in cells:
-            if cell and len(cell) <= 40 and _DATE_SHAPE.search(cell):
-                found.update(self._dates_in_cell(cell))
-        return [replace(h, dob_confirmed=True) if wanted & found else h
-                for h, wanted in zip(hits, wanted_by_hit, strict=True)]
+        for cell in row:
+            if cell and len(cell) <= 40:
+                found.update(self._dates_in(cell))
+        if not found:
+            return hits
+        return tuple(_dob_confirmed(h) if self._born_on(h.student, found) else h for h in hits)
+
+    def _dates_in(self, cell: str) -> tuple[int, ...]:
+        """DOB hashes of the readings of a date cell (of at most 40 characters)."""
+        found = self._dates.get(cell)
+        if found is None:
+            found = _keep(self._dates, cell, self.session._dates_in_cell(cell)
+                          if _DATE_SHAPE.search(cell) else ())
+        return found
+
+    def _born_on(self, student: int, dates: set[int]) -> bool:
+        """Whether the date of birth of the student (or of one of the students
+        sharing a name) is among these DOB hashes."""
+        dob = self.session.index._dob
+        if student >= 0:
+            return dob[student] != 0 and dob[student] in dates
+        return any(dob[i] and dob[i] in dates for i in self.session.index.students_of(student))
+
+
+def _dob_confirmed(hit: RosterHit) -> RosterHit:
+    """`replace(hit, dob_confirmed=True)`, without its per-call field lookup
+    (every field of RosterHit, in order)."""
+    return RosterHit(hit.kind, hit.student, hit.flagged, hit.start, hit.end, hit.evidence,
+                     hit.cell, hit.row, hit.source, dob_confirmed=True)
+
+
+_VALUE_BREAK = "\x00"  # joins a column's values for one regex pass: no digit, space or letter
+_MAX_KEPT = 50_000  # readings kept per cache of a table: memory stays bounded
+
+
+def _keep(cache: dict[_K, _V], key: _K, value: _V) -> _V:
+    """Store and return `value`; a cache that has grown too big starts afresh."""
+    if len(cache) >= _MAX_KEPT:
+        cache.clear()
+    cache[key] = value
+    return value
 
 
 _EXCLUDE = PhraseMatcher((word, "excl") for word in DEFAULT_EXCLUDE_WORDS)

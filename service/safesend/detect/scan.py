@@ -34,17 +34,25 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, repeat
 from typing import Literal
 
 from .dates import find_dates, parse_date
-from .ids import DEFAULT_ID_PATTERNS, CompiledIdPatterns, IdPatternConfig, compile_id_patterns
+from .ids import (
+    DEFAULT_ID_PATTERNS,
+    CompiledIdPatterns,
+    IdPatternConfig,
+    all_one_token,
+    compile_id_patterns,
+    is_one_token,
+)
 from .inputs import TableLike, TextSegmentLike
 from .normalize import id_runs, lower_same_length, normalize_text
 from .phrases import PhraseHit, PhraseMatcher
 from .redact import redact_date, redact_id, redact_name
-from .roster import RosterHit, RosterIndex, RosterSession
+from .roster import RosterHit, RosterIndex, RosterSession, RowMatcher
 from .roster_csv import flag_label, is_truthy
-from .tables import NOT_STUDENT_PEOPLE, Role, profile_table
+from .tables import NOT_STUDENT_PEOPLE, Role, TableProfile, columns_of, profile_table
 from .topics import DEFAULT_SENSITIVE_TERMS, SensitiveTerms, TermHit
 
 DEFAULT_DOB_WORDS: tuple[str, ...] = (
@@ -209,6 +217,7 @@ class _Scan:
         self.timed_out: list[str] = []
         self.failed: list[str] = []
         self._labels: dict[str, set[str]] = {}
+        self._flag_categories: dict[int, tuple[str, ...]] = {}
 
     def acc(self, source: str) -> _Acc:
         name = source.split(SOURCE_SEPARATOR, 1)[0].strip() or source
@@ -232,8 +241,7 @@ class _Scan:
         acc.in_roster.add(key)
         if hit.flagged:
             acc.flagged.add(key)
-            assert self.roster is not None
-            acc.mark_sensitive(key, (_flag_category(f) for f in self.roster.flags_of(hit.student)))
+            acc.mark_sensitive(key, self.flag_categories(hit.student))
         if hit.dob_confirmed:
             acc.dobs.add(key)
         kind: EvidenceKind = "student_name" if hit.kind == "name" else "student_id"
@@ -242,6 +250,15 @@ class _Scan:
             acc.add_evidence(Evidence(kind, hit.evidence, where, "roster match"),
                              self.config.max_evidence_per_source)
         return key
+
+    def flag_categories(self, student: int) -> tuple[str, ...]:
+        """Categories of a roster student's flags ('504' -> '504', 'FRL' -> 'lunch')."""
+        found = self._flag_categories.get(student)
+        if found is None:
+            assert self.roster is not None
+            found = self._flag_categories[student] = tuple(
+                _flag_category(f) for f in self.roster.flags_of(student))
+        return found
 
     def id_key(self, value: str) -> StudentKey:
         if self.session is not None:
@@ -296,8 +313,7 @@ class _Scan:
                 assert self.roster is not None
                 if self.roster.is_flagged(key[1]):  # type: ignore[arg-type]
                     acc.flagged.add(key)
-                    acc.mark_sensitive(key, (_flag_category(f) for f in
-                                             self.roster.flags_of(key[1])))  # type: ignore[arg-type]
+                    acc.mark_sensitive(key, self.flag_categories(key[1]))  # type: ignore[arg-type]
             identifiers.append((id_hit.start, id_hit.end, key))
             if acc.wants("student_id", config.max_evidence_per_source):
                 acc.add_evidence(Evidence("student_id", redact_id(id_hit.value),
@@ -388,153 +404,25 @@ class _Scan:
 
     def scan_table(self, table: TableLike) -> None:
         acc = self.acc(table.source)
-        raw_rows = table.rows or []
-        cache: dict[str, str] = {}
-        rows = [[_normal_cell(c, cache) for c in row] for row in raw_rows]
+        rows = _normal_rows(table.rows or [])
         if not any(any(row) for row in rows):
             return
         profile = profile_table(rows)
-        config = self.config
-        terms = self.detectors.terms
+        columns = _TableColumns.of(profile, rows)
         roster_like = profile.looks_like_student_roster
         if roster_like:
             acc.roster_like_tables += 1
         caption_categories = self.label_categories(table.source) | {
-            t.category for t in terms.find(profile.caption)}
+            t.category for t in self.detectors.terms.find(profile.caption)}
         for category in caption_categories:
             acc.mentions[category] += 1
-        header = rows[profile.header_row] if profile.header_row is not None else []
-        header_text = [cell for cell in header]
-        id_columns = set(profile.id_columns)
-        explicit_id_columns = set(profile.columns_with({Role.STUDENT_ID}))
-        eligible_id_columns = explicit_id_columns | (
-            id_columns if profile.kind in ("student_roster", "unknown") and profile.name_columns
-            else set())
-        row_name_columns = set(profile.name_columns) or None
-        skip_columns = {c.index for c in profile.columns if c.role in NOT_STUDENT_PEOPLE}
-        identity_columns = set(profile.identity_columns)
-        sensitive_columns = {c.index: c.category or "plan" for c in profile.sensitive_columns}
-        dob_columns = set(profile.dob_columns)
-        # columns whose values are never sensitive terms (names, IDs, dates, contacts)
-        no_term_columns = set(sensitive_columns) | {
-            c.index for c in profile.columns if c.role in _VALUE_ROLES}
-        headerless = profile.header_row is None
-        limit = config.max_evidence_per_source
-        if self.session is None and not roster_like and not eligible_id_columns \
-                and not headerless:
+        if self.session is None and not roster_like and not columns.eligible_id \
+                and not columns.headerless:
             # a budget, a staff list...: no row can identify a student; only count
             # the sensitive terms it mentions, in one pass
-            self._count_table_terms(acc, rows[profile.first_data_row:], no_term_columns)
+            self._count_table_terms(acc, rows[profile.first_data_row:], columns.no_terms)
             return
-        term_cache: dict[str, tuple[str, ...]] = {}
-        truthy_cache: dict[str, set[str]] = {}
-        context_cache: dict[tuple[str, str], str | None] = {}
-        for r in range(profile.first_data_row, len(rows)):
-            if r % 128 == 0 and self.expired():
-                acc.partial = True
-                return
-            row = rows[r]
-            if not any(row) or (header and row == header):
-                continue
-            location = f"{table.source}, row {r + 1}"
-            keys: list[StudentKey] = []
-            row_categories: set[str] = set()
-            # roster
-            if self.session is not None:
-                row_hits = self.session.match_cells(
-                    row, id_columns, row_name_columns, skip_columns,
-                    min_id_length=config.min_text_id_length,
-                    ids_outside_id_columns=profile.kind not in ("financial", "staff_directory"))
-                if profile.kind == "staff_directory":  # a namesake on staff is not a student
-                    row_hits = [h for h in row_hits if h.kind == "id"]
-                known = {h.student for h in row_hits if h.student >= 0}
-                for hit in row_hits:
-                    key = None
-                    if hit.student < 0:
-                        assert self.roster is not None
-                        if known.intersection(self.roster.students_of(hit.student)):
-                            continue  # the same student, also matched by ID
-                        key = ("r?", table.source, r, hit.student)  # a row is one student
-                    keys.append(self.add_roster_hit(acc, hit, location, key))
-            # ID patterns (the header is the context; in a table without a header,
-            # the cell to the left: 'Student ID:' | '67123412') and sensitive terms
-            for col, cell in enumerate(row):
-                if not cell or col in skip_columns:
-                    continue
-                if col in eligible_id_columns:
-                    context = header_text[col] if col < len(header_text) else ""
-                elif headerless and col > 0 and row[col - 1] and len(row[col - 1]) <= 40:
-                    context = row[col - 1]
-                else:
-                    context = None
-                if context is not None and _has_digits(cell, 4):
-                    id_scan = self.detectors.ids.find_in_cell(cell, context, self.deadline,
-                                                              context_cache=context_cache)
-                    self._note_id_scan(acc, id_scan)
-                    for id_hit in id_scan.hits:
-                        key = self.id_key(id_hit.value)
-                        acc.id_values.add(id_hit.value)
-                        if key not in keys:
-                            keys.append(key)
-                        if key[0] == "r":
-                            acc.in_roster.add(key)
-                        if acc.wants("student_id", limit):
-                            acc.add_evidence(Evidence("student_id", redact_id(id_hit.value),
-                                                      location, id_hit.explanation), limit)
-                if col not in no_term_columns and _LETTER.search(cell):
-                    found = term_cache.get(cell)
-                    if found is None:
-                        found = tuple(t.category for t in terms.find(cell, normalized=True))
-                        term_cache[cell] = found
-                    for category in found:
-                        row_categories.add(category)
-                        acc.mentions[category] += 1
-            # a row of a roster-like table is a student even when not in the roster
-            if not keys and roster_like and _identifies(row, identity_columns):
-                key = ("row", table.source, r)
-                keys.append(key)
-                names = " ".join(row[c] for c in sorted(profile.name_columns)
-                                 if c < len(row) and row[c])
-                if names and acc.wants("roster_row", limit):
-                    acc.add_evidence(Evidence("roster_row", redact_name(names), location,
-                                              "row of a student list"), limit)
-            # sensitive attributes in the row
-            for col, category in sensitive_columns.items():
-                if col < len(row) and row[col]:
-                    cats = truthy_cache.get(row[col])
-                    if cats is None:
-                        cats = truthy_cache[row[col]] = (
-                            set() if not is_truthy(row[col])
-                            else _plan_categories(row[col]) if category == "plan"
-                            else {category})
-                    row_categories |= cats
-                    for cat in cats:
-                        acc.mentions[cat] += 1
-            # dates of birth
-            dob_value = None
-            for col in dob_columns:
-                if col < len(row) and row[col]:
-                    dob_value = parse_date(row[col])
-                    if dob_value is not None:
-                        break
-            if not keys:
-                if dob_value is not None and roster_like:
-                    acc.dobs.add(("dob", table.source, r))
-                continue
-            if (roster_like or any(k[0] == "r" for k in keys)) and caption_categories:
-                row_categories |= caption_categories
-            for key in keys:
-                acc.students.add(key)
-                if dob_value is not None:
-                    acc.dobs.add(key)
-                if row_categories:
-                    acc.mark_sensitive(key, row_categories)
-            if dob_value is not None and acc.wants("dob", limit):
-                acc.add_evidence(Evidence("dob", redact_date(dob_value), location,
-                                          "date of birth column"), limit)
-            if row_categories and acc.wants("sensitive", limit):
-                acc.add_evidence(Evidence("sensitive", ", ".join(sorted(row_categories)),
-                                          location, "in the same row as a student"), limit)
+        _TableRows(self, acc, table.source, rows, profile, columns, caption_categories).read()
 
     def _count_table_terms(self, acc: _Acc, rows: list[list[str]], skip: set[int]) -> None:
         text = "\n".join(cell for row in rows for col, cell in enumerate(row)
@@ -565,8 +453,7 @@ class _Scan:
             totals.students |= acc.students
             totals.in_roster |= acc.in_roster
             totals.flagged |= acc.flagged
-            for key, categories in acc.sensitive.items():
-                totals.mark_sensitive(key, categories)
+            _merge_sensitive(totals.sensitive, acc.sensitive)
             totals.id_values |= acc.id_values
             totals.dobs |= acc.dobs
             totals.mentions.update(acc.mentions)
@@ -594,10 +481,20 @@ class _Scan:
         )
 
 
+def _merge_sensitive(into: dict[StudentKey, set[str]],
+                     more: Mapping[StudentKey, set[str]]) -> None:
+    """Add the categories of `more`'s students to `into` (as `_Acc.mark_sensitive`
+    does for one student; this loop is for the totals of many)."""
+    for key, categories in more.items():
+        existing = into.get(key)
+        if existing is None:
+            into[key] = set(categories)
+        else:
+            existing.update(categories)
+
+
 def _source_result(acc: _Acc) -> SourceDetections:
-    per_category: Counter[str] = Counter()
-    for categories in acc.sensitive.values():
-        per_category.update(categories)
+    per_category = Counter(chain.from_iterable(acc.sensitive.values()))
     return SourceDetections(
         source=acc.source,
         students=len(acc.students),
@@ -647,6 +544,290 @@ def _guarded(scan: _Scan, source: str, step: object, item: object) -> None:
         # a detector bug on odd content must not crash a check; it is reported
         scan.acc(source).partial = True
         scan.failed.append(source)
+
+
+# --- tables -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _TableColumns:
+    """What each column of a profiled table is read for (sets of column indexes)."""
+
+    header: list[str]  # the header row's cells ([] when there is none)
+    headerless: bool
+    id_columns: set[int]  # whole-cell roster ID lookups
+    eligible_id: set[int]  # ID patterns, with the header as context
+    name_columns: set[int] | None  # roster names (None: any column)
+    skip: set[int]  # teachers, guardians, staff: never students
+    identity: set[int]  # a value here makes a row of a roster-like table a student
+    sensitive: dict[int, str]  # yes/no or plan cells -> category ('plan': named by the cell)
+    dob: set[int]
+    no_terms: set[int]  # values, never sensitive terms: names, IDs, dates, contacts, flags
+
+    @classmethod
+    def of(cls, profile: TableProfile, rows: list[list[str]]) -> _TableColumns:
+        id_columns = set(profile.id_columns)
+        sensitive = {c.index: c.category or "plan" for c in profile.sensitive_columns}
+        return cls(
+            header=rows[profile.header_row] if profile.header_row is not None else [],
+            headerless=profile.header_row is None,
+            id_columns=id_columns,
+            eligible_id=set(profile.columns_with({Role.STUDENT_ID})) | (
+                id_columns if profile.kind in ("student_roster", "unknown")
+                and profile.name_columns else set()),
+            name_columns=set(profile.name_columns) or None,
+            skip={c.index for c in profile.columns if c.role in NOT_STUDENT_PEOPLE},
+            identity=set(profile.identity_columns),
+            sensitive=sensitive,
+            dob=set(profile.dob_columns),
+            no_terms=set(sensitive) | {c.index for c in profile.columns
+                                       if c.role in _VALUE_ROLES},
+        )
+
+
+# (column, header, whether a one-token cell can be an ID under that header)
+_IdColumn = tuple[int, str, bool]
+_CHUNK_ROWS = 1024  # rows read column by column at a time (the deadline is checked within)
+
+
+class _TableRows:
+    """The data rows of one profiled table, read into its source's totals.
+
+    Rows are taken in order (the first ones give the evidence, and the
+    deadline is checked every 128 rows), but a chunk of rows is first read
+    column by column: the roster matcher reads each distinct value of a
+    column once and skips columns that hold nothing (`RowMatcher`); the
+    sensitive terms of all text cells are found in one pass; an ID column
+    whose header gives no pattern its context is skipped when all its cells
+    are single tokens (such a cell can only be an ID by its header). What
+    is left per row is adding up: keys of students, categories, evidence.
+    """
+
+    def __init__(self, scan: _Scan, acc: _Acc, source: str, rows: list[list[str]],
+                 profile: TableProfile, columns: _TableColumns,
+                 caption_categories: set[str]) -> None:
+        self.scan = scan
+        self.acc = acc
+        self.source = source
+        self.rows = rows
+        self.profile = profile
+        self.columns = columns
+        self.caption_categories = caption_categories
+        self.roster_like = profile.looks_like_student_roster
+        self.staff_directory = profile.kind == "staff_directory"
+        self.limit = scan.config.max_evidence_per_source
+        self.ids = scan.detectors.ids
+        self.matcher: RowMatcher | None = None
+        if scan.session is not None:
+            self.matcher = scan.session.row_matcher(
+                columns.id_columns, columns.name_columns, columns.skip,
+                min_id_length=scan.config.min_text_id_length,
+                ids_outside_id_columns=profile.kind not in ("financial", "staff_directory"))
+        self._context_cache: dict[tuple[str, str], str | None] = {}
+        header = columns.header
+        # (column, header, whether a one-token cell there can be an ID), in column order
+        self.id_pattern_columns = [
+            (col, context, self.ids.may_match_one_token(context, self._context_cache))
+            for col in sorted(columns.eligible_id - columns.skip)
+            for context in (header[col] if col < len(header) else "",)]
+        self.term_excluded = columns.skip | columns.no_terms
+        self._truthy: dict[str, set[str]] = {}
+        self._dates: dict[str, dt.date | None] = {}
+
+    def read(self) -> None:
+        rows, header = self.rows, self.columns.header
+        for start in range(self.profile.first_data_row, len(rows), _CHUNK_ROWS):
+            end = min(start + _CHUNK_ROWS, len(rows))
+            chunk = rows[start:end]
+            columns = columns_of(chunk)  # None: ragged, read row by row
+            dobs = [self._dob(row) for row in chunk] if self.columns.dob else repeat(None)
+            roster_hits = repeat(())
+            if self.matcher is not None:  # a row's DOB counts for all its students anyway
+                roster_hits = self.matcher.match_rows(
+                    chunk, columns, confirm_dobs=None if not self.columns.dob
+                    else [dob is None for dob in dobs])
+            id_columns = self._id_columns_in(chunk, columns)
+            terms = self._terms_by_row(start, chunk, columns)
+            for r, hits, dob in zip(range(start, end), roster_hits, dobs, strict=False):
+                if r % 128 == 0 and self.scan.expired():
+                    self.acc.partial = True
+                    return
+                row = rows[r]
+                if not any(row) or (header and row == header):
+                    continue
+                self._scan_row(r, row, hits, id_columns, terms.get(r, ()), dob)
+
+    def location(self, r: int) -> str:
+        return f"{self.source}, row {r + 1}"
+
+    def _scan_row(self, r: int, row: list[str], roster_hits: Sequence[RosterHit],
+                  id_columns: Sequence[_IdColumn], term_categories: Sequence[str],
+                  dob_value: dt.date | None) -> None:
+        acc, limit = self.acc, self.limit
+        keys: list[StudentKey] = []
+        if roster_hits:
+            self._roster_keys(r, roster_hits, keys)
+        if id_columns or self.columns.headerless:
+            self._id_pattern_keys(r, row, id_columns, keys)
+        row_categories = set(term_categories)
+        for category in term_categories:
+            acc.mentions[category] += 1
+        # a row of a roster-like table is a student even when not in the roster
+        if not keys and self.roster_like and _identifies(row, self.columns.identity):
+            keys.append(("row", self.source, r))
+            if acc.wants("roster_row", limit):
+                names = " ".join(row[c] for c in sorted(self.profile.name_columns)
+                                 if c < len(row) and row[c])
+                if names:
+                    acc.add_evidence(Evidence("roster_row", redact_name(names), self.location(r),
+                                              "row of a student list"), limit)
+        if self.columns.sensitive:
+            self._sensitive_cells(row, row_categories)
+        if not keys:
+            if dob_value is not None and self.roster_like:
+                acc.dobs.add(("dob", self.source, r))
+            return
+        if self.caption_categories and (self.roster_like or any(k[0] == "r" for k in keys)):
+            row_categories |= self.caption_categories
+        for key in keys:
+            acc.students.add(key)
+            if dob_value is not None:
+                acc.dobs.add(key)
+            if row_categories:
+                acc.mark_sensitive(key, row_categories)
+        if dob_value is not None and acc.wants("dob", limit):
+            acc.add_evidence(Evidence("dob", redact_date(dob_value), self.location(r),
+                                      "date of birth column"), limit)
+        if row_categories and acc.wants("sensitive", limit):
+            acc.add_evidence(Evidence("sensitive", ", ".join(sorted(row_categories)),
+                                      self.location(r), "in the same row as a student"), limit)
+
+    def _roster_keys(self, r: int, row_hits: Sequence[RosterHit], keys: list[StudentKey]
+                     ) -> None:
+        assert self.scan.roster is not None
+        if self.staff_directory:  # a namesake on staff is not a student
+            row_hits = [h for h in row_hits if h.kind == "id"]
+        known = {h.student for h in row_hits if h.student >= 0} if len(row_hits) > 1 else ()
+        for hit in row_hits:
+            key = None
+            if hit.student < 0:
+                if known and known.intersection(  # type: ignore[union-attr]
+                        self.scan.roster.students_of(hit.student)):
+                    continue  # the same student, also matched by ID
+                key = ("r?", self.source, r, hit.student)  # a row is one student
+            keys.append(self.scan.add_roster_hit(self.acc, hit, lambda: self.location(r), key))
+
+    def _id_columns_in(self, chunk: list[list[str]], columns: list[tuple[str, ...]] | None
+                       ) -> list[_IdColumn]:
+        """The ID columns to read in these rows: a column whose header gives no
+        pattern its context only if some cell holds more than one token (an ID
+        may then have context of its own: 'SID 1234567')."""
+        return [column for column in self.id_pattern_columns
+                if column[2] or not all_one_token(
+                    columns[column[0]] if columns is not None and column[0] < len(columns)
+                    else [row[column[0]] if column[0] < len(row) else "" for row in chunk])]
+
+    def _id_pattern_keys(self, r: int, row: list[str], id_columns: Sequence[_IdColumn],
+                         keys: list[StudentKey]) -> None:
+        """IDs matching a pattern: the header is the context; in a table without
+        a header, the cell to the left ('Student ID:' | '67123412')."""
+        acc, limit = self.acc, self.limit
+        for cell, context in self._id_cells(row, id_columns):
+            id_scan = self.ids.find_in_cell(cell, context, self.scan.deadline,
+                                            context_cache=self._context_cache)
+            self.scan._note_id_scan(acc, id_scan)
+            for id_hit in id_scan.hits:
+                key = self.scan.id_key(id_hit.value)
+                acc.id_values.add(id_hit.value)
+                if key not in keys:
+                    keys.append(key)
+                if key[0] == "r":
+                    acc.in_roster.add(key)
+                if acc.wants("student_id", limit):
+                    acc.add_evidence(Evidence("student_id", redact_id(id_hit.value),
+                                              self.location(r), id_hit.explanation), limit)
+
+    def _id_cells(self, row: list[str], id_columns: Sequence[_IdColumn]
+                  ) -> list[tuple[str, str]]:
+        """(cell, context) of the cells of a row that may hold an ID matching a
+        pattern, in column order: 4 digits or more, in an ID column (under a
+        header that gives context, or not one token), or next to a short cell
+        in a table without a header."""
+        if self.columns.headerless:
+            return [(row[col], row[col - 1]) for col in range(1, len(row))
+                    if row[col] and row[col - 1] and len(row[col - 1]) <= 40
+                    and _has_digits(row[col], 4)]
+        return [(row[col], context) for col, context, one_token_ok in id_columns
+                if col < len(row) and row[col] and _has_digits(row[col], 4)
+                and (one_token_ok or not is_one_token(row[col]))]
+
+    def _terms_by_row(self, start: int, chunk: list[list[str]],
+                      columns: list[tuple[str, ...]] | None) -> dict[int, tuple[str, ...]]:
+        """Categories of the sensitive terms in the text cells of a chunk of rows
+        (starting at row `start`), by row, in column order."""
+        excluded = self.term_excluded
+        cells: list[str] = []
+        owners: list[int] = []  # the row of each cell
+        if columns is not None:  # column by column: cell order within a row is kept
+            for col, values in enumerate(columns):
+                if col not in excluded:
+                    cells += values
+                    owners += range(start, start + len(values))
+        else:
+            for r, row in enumerate(chunk, start):
+                for col, cell in enumerate(row):
+                    if cell and col not in excluded:
+                        cells.append(cell)
+                        owners.append(r)
+        found: dict[int, tuple[str, ...]] = {}
+        for i, categories in self.scan.detectors.terms.categories_in_cells(cells).items():
+            if _LETTER.search(cells[i]):  # a cell without letters is a value, not text
+                found[owners[i]] = found.get(owners[i], ()) + categories
+        return found
+
+    def _sensitive_cells(self, row: list[str], row_categories: set[str]) -> None:
+        """A '504' column whose cell says yes, a plan column naming a plan..."""
+        for col, category in self.columns.sensitive.items():
+            if col < len(row) and row[col]:
+                cats = self._truthy.get(row[col])
+                if cats is None:
+                    cats = self._truthy[row[col]] = (
+                        set() if not is_truthy(row[col])
+                        else _plan_categories(row[col]) if category == "plan"
+                        else {category})
+                row_categories |= cats
+                for cat in cats:
+                    self.acc.mentions[cat] += 1
+
+    def _dob(self, row: list[str]) -> dt.date | None:
+        """The first date in a date-of-birth column of the row."""
+        for col in self.columns.dob:
+            if col < len(row) and row[col]:
+                value = row[col]
+                if value not in self._dates:
+                    self._dates[value] = parse_date(value)
+                if self._dates[value] is not None:
+                    return self._dates[value]
+        return None
+
+
+def _normal_rows(raw_rows: Iterable[Iterable[object]]) -> list[list[str]]:
+    """Cells as stripped, normalized strings. A row of ASCII strings (most rows)
+    is only stripped, and kept as it is when nothing changed (fewer objects
+    for the garbage collector to track)."""
+    cache: dict[str, str] = {}
+    rows = []
+    for raw in raw_rows:
+        row = raw if type(raw) is list else list(raw)
+        try:
+            joined = "".join(row)  # type: ignore[arg-type]
+        except TypeError:  # None, numbers
+            joined = None
+        if joined is not None and joined.isascii():
+            stripped = [c.strip() for c in row]  # type: ignore[union-attr]
+            rows.append(row if stripped == row else stripped)  # keep no second copy
+        else:
+            rows.append([_normal_cell(c, cache) for c in row])
+    return rows
 
 
 # --- small helpers ------------------------------------------------------------------

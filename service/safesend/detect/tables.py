@@ -22,6 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import zip_longest
 from typing import Literal
 
 from .normalize import normalize_text
@@ -314,3 +315,15 @@ def _kind(columns: Sequence[Column]) -> TableKind:
     if finance >= 1:
         return "financial"
     return "unknown"
+
+
+def columns_of(rows: Sequence[Sequence[str]]) -> list[tuple[str, ...]] | None:
+    """The columns of `rows` (a missing cell is ''), for reading a table column
+    by column; None when a few rows are far longer than the rest (a stray cell
+    in column XFD), where padding every row would cost more than the cells."""
+    if not rows:
+        return []
+    width = max(map(len, rows))
+    if width * len(rows) > 8 * sum(map(len, rows)) + 64:
+        return None
+    return list(zip_longest(*rows, fillvalue=""))

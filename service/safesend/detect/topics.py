@@ -12,8 +12,10 @@ A bare number such as '504' is *not* a term in running text ('Room 504',
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
 from .normalize import lower_same_length, normalize_text
 from .phrases import PhraseMatcher
@@ -75,6 +77,9 @@ DEFAULT_SENSITIVE_TERMS: dict[str, tuple[str, ...]] = {
 }
 
 
+_CELL_BREAK = "\x00"  # joins table cells for one pass; no word character, space or hyphen
+
+
 @dataclass(frozen=True, slots=True)
 class TermHit:
     """A sensitive term in text: its span, the configured term and its category."""
@@ -97,6 +102,8 @@ class SensitiveTerms:
         self._matcher = PhraseMatcher(
             (term, name) for name, terms in self.categories.items() for term in terms
         )
+        self._joinable = not any(_CELL_BREAK in normalize_text(term)
+                                 for terms in self.categories.values() for term in terms)
 
     @classmethod
     def default(cls) -> SensitiveTerms:
@@ -113,6 +120,33 @@ class SensitiveTerms:
         """Like `find`, on text already normalized and lower-cased."""
         return [TermHit(h.start, h.end, h.phrase, h.label)
                 for h in self._matcher.find(lowered, start, end)]
+
+    def categories_in_cells(self, cells: Sequence[str]) -> dict[int, tuple[str, ...]]:
+        """The category of every term occurrence in each cell (cells normalized),
+        by cell index in order; cells without a term are left out.
+
+        Equal to `find` on each cell, in one pass over the cells joined by a
+        character that no term can match or span (the join behaves like the
+        ends of a cell for word boundaries, separators and '*'), which is much
+        faster for the thousands of short cells of a table column.
+        """
+        distinct = list(dict.fromkeys(cells))  # each distinct cell is searched once
+        joined = _CELL_BREAK.join(distinct)
+        lowered = joined.lower()
+        found: dict[int, list[str]] = {}  # index in distinct -> categories
+        if not self._joinable or len(lowered) != len(joined):  # see lower_same_length
+            for n, cell in enumerate(distinct):
+                categories = [hit.category for hit in self.find(cell, normalized=True)]
+                if categories:
+                    found[n] = categories
+        else:
+            ends = list(accumulate(len(cell) + 1 for cell in distinct))  # past each break
+            for hit in self._matcher.find(lowered):
+                found.setdefault(bisect.bisect_right(ends, hit.start), []).append(hit.label)
+        if not found:
+            return {}
+        by_cell = {distinct[n]: tuple(categories) for n, categories in found.items()}
+        return {i: by_cell[cell] for i, cell in enumerate(cells) if cell in by_cell}
 
     def categories_in(self, text: str) -> set[str]:
         """The categories mentioned in `text` (e.g. a cell or a file name)."""
