@@ -208,8 +208,8 @@ def evasion_ids(roster: Roster) -> Doc:
         lambda i: f"{i[:3]}{WORD_JOINER}{i[3:6]}{WORD_JOINER}{i[6:]}",
     ]
     words = ("Student ID", "student #", "SID", "Lunch number")
-    # " - " after the ID, not ":" (an ID followed by a colon is a known gap, see
-    # test_detection_quality.py::test_id_followed_by_a_colon)
+    # " - " after the ID here; test_detection_quality.py::test_id_followed_by_a_colon
+    # covers the colon form
     lines = [Para(f"{words[i % len(words)]} {forms[i % len(forms)](s.student_id)} - "
                   "laptop ready for pickup.") for i, s in enumerate(chosen)]
     return Doc("evasion_ids", "laptop_pickup", "Laptop pickup", (

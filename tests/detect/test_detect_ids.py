@@ -198,3 +198,12 @@ def test_find_in_cell_cases(default_ids, cell, header, expected):
     for _ in range(2):  # the second pass answers from the context cache
         assert [h.value for h in default_ids.find_in_cell(cell, header,
                                                           context_cache=cache).hits] == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Student ID 38029574: laptop ready", ["38029574"]),
+    ("student #1234567 at 12:30", ["1234567"]),
+    ("Student ID 1234567/89", []),      # a fraction or date part, not an ID
+])
+def test_a_colon_after_an_id_is_not_a_time(default_ids, text, expected):
+    assert values(default_ids, text) == expected

@@ -181,7 +181,11 @@ def looks_like_phone(raw: str, before: str, after: str) -> bool:
 
 
 def looks_like_date(raw: str, before: str, after: str) -> bool:
-    return not raw.isalnum() and parse_date(raw) is not None or after.startswith(("/", ":"))
+    # '12/05' and '12:30' go on with a digit; 'Student ID 38029574: ...' is an ID and a colon.
+    return not raw.isalnum() and parse_date(raw) is not None or bool(_DATE_OR_TIME_AFTER.match(after))
+
+
+_DATE_OR_TIME_AFTER = re.compile(r"[/:]\d")
 
 
 def looks_like_money_or_measure(raw: str, before: str, after: str) -> bool:
