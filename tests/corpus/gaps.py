@@ -30,10 +30,6 @@ class Gap:
 
 
 GAPS: tuple[Gap, ...] = (
-    Gap("aggregate-counts-as-roster", frozenset({"enrollment_summary"}), ALL - FLAT_TEXT,
-        "a table of counts per school (School | Grades | Students | 504 Plans | IEPs) is "
-        "profiled as a student roster: every row counts as a student with a plan (false "
-        "positive: warn, 7 students)"),
     Gap("account-numbers-as-student-ids", frozenset({"budget"}), FLAT_TEXT,
         "a budget table flattened to text (PDF, RTF, TXT): a 7-digit account number followed "
         "by 'Student Activities' / 'Student Transportation' matches the default ID pattern "

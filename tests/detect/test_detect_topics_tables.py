@@ -130,3 +130,14 @@ def test_staff_directory_and_budget_are_not_rosters():
 ])
 def test_table_kinds(rows, kind):
     assert profile_table(rows).kind == kind
+
+
+def test_a_table_of_counts_per_school_is_not_a_roster():
+    from safesend.detect import profile_table
+
+    counts = [["School", "Grades", "Students", "504 Plans", "IEPs"],
+              ["Cedar Hollow Elementary", "K-2", "112", "9", "14"],
+              ["Oak Ridge Middle", "6-8", "1,204", "31", "40"]]
+    assert profile_table(counts).kind != "student_roster"
+    names = [["Students", "504 Plan"], ["Ana Lopez", "Yes"], ["Ben Ortiz", "No"]]
+    assert profile_table(names).kind == "student_roster"

@@ -291,11 +291,32 @@ def profile_table(rows: Sequence[Sequence[str]], *, scan_rows: int = 10) -> Tabl
     if best is None:
         return TableProfile(None, (), "unknown", "")
     _, header_row, columns = best
+    columns = _demote_count_columns(rows, header_row, columns)
     caption = " ".join(
         normalize_text(str(cell)).strip() for row in rows[:header_row] for cell in row
         if isinstance(cell, str) and cell.strip()
     )
     return TableProfile(header_row, tuple(columns), _kind(columns), caption)
+
+
+def _demote_count_columns(rows: Sequence[Sequence[str]], header_row: int,
+                          columns: list[Column], sample: int = 20) -> list[Column]:
+    """A 'Students' column full of numbers holds counts, not names: a table of
+    504 plans per school is a report, not a roster. Names never are numbers."""
+    data = rows[header_row + 1:header_row + 1 + sample]
+    kept = []
+    for column in columns:
+        if column.role in NAME_ROLES:
+            cells = [str(row[column.index]).strip() for row in data
+                     if column.index < len(row) and str(row[column.index]).strip()]
+            numeric = sum(1 for cell in cells if _COUNT.fullmatch(cell))
+            if cells and numeric * 5 >= len(cells) * 4:
+                column = Column(column.index, column.header, Role.OTHER, None)
+        kept.append(column)
+    return kept
+
+
+_COUNT = re.compile(r"[\d.,%\s-]+")
 
 
 def _kind(columns: Sequence[Column]) -> TableKind:
