@@ -117,6 +117,24 @@ def auth(make_key):
     return {role: {"Authorization": f"Bearer {key}"} for role, key in keys.items()}
 
 
+CHROMIUM = Path(os.environ.get("SAFESEND_CHROMIUM", "/usr/bin/chromium"))
+# As root with no network: no sandbox, and none of Chromium's calls home.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium through Playwright (its own browser downloads cannot work here)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (CI's .ci/run does)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
 @pytest.fixture
 def corpora() -> Path:
     if not CORPORA.is_dir():

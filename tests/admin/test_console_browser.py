@@ -14,9 +14,6 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 PAGES = ["/admin/", "/admin/log", "/admin/policy", "/admin/try", "/admin/roster", "/admin/audit",
          "/admin/access", "/admin/account"]
@@ -49,17 +46,6 @@ def console_server(tmp_path_factory):
     yield Console(f"http://127.0.0.1:{server.server_port}", app, accounts, keys["client"])
     server.shutdown()
     app.extensions["safesend"].close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (CI's .ci/run does)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    with sync_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture
