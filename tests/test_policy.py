@@ -58,3 +58,8 @@ def test_document_round_trip():
     again = parse_policy(policy.document(), version=4)
     assert again.document() == policy.document()
     assert again.version == 4
+
+
+def test_yaml_number_keys_are_category_names():
+    policy = parse_policy_yaml("detection:\n  sensitive_terms:\n    504: [section 504]\n")
+    assert policy.detection.sensitive_terms == {"504": ["section 504"]}

@@ -148,6 +148,14 @@ class Detection(_Section):
     # category -> terms; counted only near a student identifier.
     sensitive_terms: dict[str, list[str]] = Field(default_factory=_default_sensitive_terms)
     near_window: int = Field(default=200, ge=10, le=5000)
+
+    @field_validator("sensitive_terms", mode="before")
+    @classmethod
+    def _category_names(cls, value: Any) -> Any:
+        # YAML reads `504:` as a number; a category name is text.
+        if isinstance(value, dict):
+            return {str(key): terms for key, terms in value.items()}
+        return value
     dob_window: int = Field(default=80, ge=10, le=1000)
     min_text_id_length: int = Field(default=5, ge=3, le=20)
 
