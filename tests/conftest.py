@@ -135,6 +135,19 @@ def browser():
         instance.close()
 
 
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+@pytest.fixture
+def screenshots(tmp_path) -> Path:
+    """Where browser tests save screenshots: docs/ (shown in the README) when
+    SAFESEND_UPDATE_SCREENSHOTS=1, else a temp folder so a test run leaves the tree clean."""
+    if os.environ.get("SAFESEND_UPDATE_SCREENSHOTS") == "1":
+        DOCS.mkdir(exist_ok=True)
+        return DOCS
+    return tmp_path
+
+
 @pytest.fixture
 def corpora() -> Path:
     if not CORPORA.is_dir():

@@ -16,7 +16,6 @@ from messages import TEACHER, parents
 from safesend.addin import COMMAND_ID
 
 HERE = Path(__file__).parent
-DOCS = HERE.parents[1] / "docs"
 FAKE_OFFICE = (HERE / "fake_office.js").read_text()
 OFFICE_JS = "https://appsforoffice.microsoft.com/**"
 MEETING = {"subject": "504 plan meetings next week",
@@ -206,7 +205,7 @@ def test_a_slow_service_gets_the_fail_mode_within_the_time_limit(outlook, live_s
     assert completed["ms"] < 2500, completed["ms"]
 
 
-def test_review_pane_records_a_justified_override_and_the_next_send_goes(outlook, live_service):
+def test_review_pane_records_a_justified_override_and_the_next_send_goes(outlook, live_service, screenshots):
     window = outlook({"to": recipients(parents(40)), "attachments": [cloud_attachment()]})
     check_id = json.loads(window.send()["options"]["contextData"])["check_id"]
     page = window.open_pane()
@@ -219,8 +218,7 @@ def test_review_pane_records_a_justified_override_and_the_next_send_goes(outlook
     assert page.get_by_role("button", name="Move everyone to Bcc").is_visible()
     assert page.get_by_role("button", name="Remove attachment Meeting sign-up.docx").is_visible()
     assert page.evaluate("document.activeElement.id") == "verdict-heading"
-    DOCS.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS / "outlook-taskpane.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "outlook-taskpane.png"), full_page=True)
 
     reason = page.get_by_label("Why must this message go to these recipients as it is?")
     reason.fill("too short")
