@@ -206,7 +206,7 @@ def test_openapi_document(client):
     doc = client.get("/api/openapi.json").json
     assert doc["openapi"].startswith("3.")
     assert "CheckRequest" in doc["components"]["schemas"]
-    assert "/api/v1/checks" in doc["paths"]
+    assert {"/api/v1/checks", "/api/v1/roster", "/api/v1/client-config"} <= set(doc["paths"])
     required = doc["components"]["schemas"]["CheckRequest"]["required"]
     assert required == ["sender"]
 
@@ -283,3 +283,16 @@ def test_cors_for_configured_origins(make_app):
     other = app.test_client().options("/api/v1/checks", headers={
         "Origin": "https://evil.example.com", "Access-Control-Request-Method": "POST"})
     assert "Access-Control-Allow-Origin" not in other.headers
+
+
+def test_every_api_route_is_in_the_openapi_document(app, client):
+    import re
+
+    documented = client.get("/api/openapi.json").json["paths"]
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/"):
+            continue
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+        assert path in documented, f"{path} is served but not documented"
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert method.lower() in documented[path], f"{method} {path} is not documented"

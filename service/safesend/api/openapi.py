@@ -82,6 +82,19 @@ def openapi_document() -> dict:
             "get": {"summary": "Policy versions", "security": secured,
                     "responses": {"200": _ok(None), **ERRORS}},
         },
+        "/api/v1/roster": {
+            "get": {"summary": "Summary of the imported roster (counts only)", "security": secured,
+                    "responses": {"200": _ok(None), **ERRORS}},
+            "put": {"summary": "Import the SIS export (text/csv or multipart 'file'); "
+                               "query map.<field>=<header> names unrecognized columns",
+                    "security": secured, "responses": {"200": _ok(None), **ERRORS}},
+            "delete": {"summary": "Remove the roster", "security": secured,
+                       "responses": {"200": _ok(None), **ERRORS}},
+        },
+        "/api/v1/client-config": {
+            "get": {"summary": "What the add-ins need: fail mode, timeout, attachment size cap",
+                    "security": secured, "responses": {"200": _ok(None), **ERRORS}},
+        },
         "/api/v1/healthz": {"get": {"summary": "Health", "responses": {"200": _ok(None)}}},
     }
     return {
