@@ -109,6 +109,15 @@ def check(files: tuple[str, ...], policy_file: str | None, as_json: bool) -> Non
     sys.exit(EXIT_ERROR if failed else (EXIT_OK if worst == "allow" else EXIT_WARN))
 
 
+def _write_or_print(text: str, output: str | None, what: str) -> None:
+    """Write to --output when given (saying so on stderr), else to stdout."""
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {what} to {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
 def _print_verdict(name: str, verdict) -> None:
     click.echo(f"{name}: {verdict.action.upper()} (policy version {verdict.policy_version}"
                f", {verdict.students_matched} students matched)")
@@ -260,11 +269,7 @@ def overrides_export(fmt, since, until, sender, output, tenant) -> None:
         items = [override_json(r) for r in rows]
     text = (overrides_csv(items) if fmt == "csv"
             else "".join(json.dumps(i) + "\n" for i in items))
-    if output:
-        Path(output).write_text(text, encoding="utf-8")
-        click.echo(f"wrote {len(items)} overrides to {output}", err=True)
-    else:
-        click.echo(text, nl=False)
+    _write_or_print(text, output, f"{len(items)} overrides")
 
 
 @main.group()
@@ -413,11 +418,7 @@ def manifest(base_url: str, send_mode: str | None, app_id: str, output: str | No
     except ManifestError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
-    if output:
-        Path(output).write_text(xml, encoding="utf-8")
-        click.echo(f"manifest written to {output}", err=True)
-    else:
-        click.echo(xml, nl=False)
+    _write_or_print(xml, output, "the manifest")
 
 
 # Gmail Workspace add-on (issue 6).
@@ -435,11 +436,7 @@ def gmail_deployment(base_url: str, template: str | None, output: str | None) ->
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
     text = json.dumps(document, indent=2) + "\n"
-    if output:
-        Path(output).write_text(text, encoding="utf-8")
-        click.echo(f"wrote {output}", err=True)
-    else:
-        click.echo(text, nl=False)
+    _write_or_print(text, output, "the deployment")
 
 
 # --- Admin console (issue 5): console users and the audit trail.

@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 
+from ..spreadsheet import safe_cell
 from ..store.models import Check
 from .filters import iso
 from .log_query import enforced_rules, review_of
@@ -25,7 +26,7 @@ def row_values(check: Check) -> list[str]:
               check.policy_version, iso(override.created_at) if override else "",
               override.actor if override else "", override.justification if override else "",
               iso(reviewed_at), reviewed_by, note]
-    return [_cell(v) for v in values]
+    return [safe_cell(v) for v in values]
 
 
 def stream_csv(checks: Iterable[Check]) -> Iterator[str]:
@@ -40,8 +41,3 @@ def stream_csv(checks: Iterable[Check]) -> Iterator[str]:
             buffer.truncate()
     yield buffer.getvalue()
 
-
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    # A justification starting with = + - @ would run as a formula in a spreadsheet.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -11,6 +11,7 @@ from ..auth import current_principal, require
 from ..checking import run_check
 from ..identity import ensure_may_check_as, ensure_owns_check
 from ..schemas import CheckRequest, OverrideRequest, RequestError, ReviewRequest, to_message
+from ..spreadsheet import safe_cell
 from ..store import checks as check_store
 from ..store import overrides as override_store
 from ..store.db import transaction
@@ -119,11 +120,7 @@ def overrides_csv(items: list[dict]) -> str:
 
 def _csv_cell(item: dict, column: str) -> str:
     value = item.get(column)
-    if isinstance(value, list):
-        value = " ".join(value)
-    text = "" if value is None else str(value)
-    # Spreadsheet formula injection: a justification starting with = or + is text.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return safe_cell(" ".join(value) if isinstance(value, list) else value)
 
 
 def _csv_response(items: list[dict]) -> Response:
