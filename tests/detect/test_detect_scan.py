@@ -289,3 +289,17 @@ def test_a_sensitive_document_name_covers_the_students_it_names(small_index):
     result = scan_content([notes, plain], [], roster=small_index)
     assert result.source("IEP meeting notes.docx").students_with_sensitive == 1
     assert result.source("field trip.docx").students_with_sensitive == 0
+
+
+def test_matched_roster_students_are_named_by_reference_only(big_roster, big_index, hasher):
+    """Incident response needs to know which roster students a message exposed:
+    references are the hex of each student's keyed ID hash, never a name."""
+    table = roster_table(big_roster, 40)
+    result = scan_content([], [Table("roster.xlsx › Sheet1", table)], roster=big_index)
+    expected = {hasher.hash_id(s.student_id).hex() for s in big_roster.students[:40]}
+    assert set(result.roster_students) == expected and len(result.roster_students) == 40
+    flagged = {hasher.hash_id(s.student_id).hex() for s in big_roster.students[:40] if s.flags}
+    assert flagged and flagged <= set(result.sensitive_roster_students)
+    names = {s.last for s in big_roster.students[:40]}
+    assert not names.intersection(" ".join(result.roster_students).split())
+    assert scan_content([], [Table("roster.xlsx › Sheet1", table)]).roster_students == ()

@@ -394,6 +394,7 @@ class RosterIndex:
         self._ambiguous: list[tuple[int, ...]] = []
         self._dob = array("Q")
         self._flags = array("L")
+        self._refs = array("Q")  # keyed hash of each student's ID, by roster index
         self._guardians: dict[int, int] = {}  # email hash -> 1 guardian | 2 of flagged
         self._count = 0
 
@@ -402,6 +403,7 @@ class RosterIndex:
         index = self._count
         self._count += 1
         self._ids.setdefault(_int(student_id), index)
+        self._refs.append(_int(student_id))
         firsts = [_int(h) for h in first]
         lasts = [_int(h) for h in last]
         tokens = self._tokens
@@ -441,6 +443,13 @@ class RosterIndex:
     @property
     def labels(self) -> tuple[str, ...]:
         return self._labels
+
+    def reference(self, index: int) -> str:
+        """A stable reference to one roster student: the hex of the keyed hash of
+        their ID. It names nobody on its own; incident response (the contact
+        vault) looks students up by it, and it survives a re-import under the
+        same secret."""
+        return format(self._refs[index], "016x")
 
     def students_of(self, key: int) -> tuple[int, ...]:
         """Roster indexes behind a hit's `student` key."""

@@ -158,6 +158,10 @@ class ContentDetections:
     timed_out_patterns: tuple[str, ...] = ()
     failed_sources: tuple[str, ...] = ()  # sources a detector failed on (scan incomplete)
     elapsed_ms: float = 0.0
+    # Roster references (RosterIndex.reference) of the students matched, and of
+    # those with a plan or next to sensitive data: keyed hashes, never names.
+    roster_students: tuple[str, ...] = ()
+    sensitive_roster_students: tuple[str, ...] = ()
 
     @property
     def has_student_data(self) -> bool:
@@ -462,6 +466,7 @@ class _Scan:
             totals.partial = totals.partial or acc.partial
         self.resolve_ambiguous(totals)
         summary = _source_result(totals)
+        matched, sensitive = self.roster_references(totals)
         return ContentDetections(
             sources=tuple(sources),
             students=summary.students,
@@ -478,7 +483,22 @@ class _Scan:
             timed_out_patterns=tuple(self.timed_out),
             failed_sources=tuple(self.failed),
             elapsed_ms=round((time.monotonic() - started) * 1000, 3),
+            roster_students=matched,
+            sensitive_roster_students=sensitive,
         )
+
+    def roster_references(self, totals: _Acc) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """References of the roster students named without ambiguity (a name
+        shared by several students names none of them)."""
+        if self.roster is None:
+            return (), ()
+        roster = self.roster
+
+        def refs(keys: Iterable[StudentKey]) -> tuple[str, ...]:
+            return tuple(sorted({roster.reference(k[1]) for k in keys  # type: ignore[arg-type]
+                                 if k[0] == "r" and k[1] >= 0}))  # type: ignore[operator]
+
+        return refs(totals.in_roster), refs(set(totals.sensitive) | totals.flagged)
 
 
 def _merge_sensitive(into: dict[StudentKey, set[str]],
