@@ -518,5 +518,13 @@ def audit_verify(tenant: str | None) -> None:
     sys.exit(EXIT_WARN if broken else EXIT_OK)
 
 
+def _add_command_groups() -> None:
+    from .incident.commands import incident
+
+    main.add_command(incident)
+
+
+_add_command_groups()
+
 if __name__ == "__main__":
     main()

@@ -1,0 +1,6 @@
+"""After the fact: find past exposures in sent mail, name who was affected,
+draft the letters to their families, and report on prevention.
+
+Everything here runs a message through `engine` exactly as a send-time
+check does; nothing here keeps message content.
+"""

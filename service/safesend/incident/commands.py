@@ -1,0 +1,11 @@
+"""`safesend incident ...`: each part of incident response adds its commands
+to this group from its own module (imported at the end of this file)."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group()
+def incident() -> None:
+    """Incident response: scan sent mail, report who was affected, draft letters."""
