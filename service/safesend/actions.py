@@ -1,4 +1,4 @@
-"""Actions, weakest to strongest, as fixed in DESIGN.md."""
+"""Actions, weakest to strongest, as fixed in docs/contracts.md."""
 
 from __future__ import annotations
 

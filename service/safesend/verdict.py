@@ -1,4 +1,4 @@
-"""Findings and verdicts: the contract every client renders (DESIGN.md)."""
+"""Findings and verdicts: the contract every client renders (docs/contracts.md)."""
 
 from __future__ import annotations
 

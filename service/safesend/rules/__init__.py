@@ -1,6 +1,6 @@
 """One module per rule; each turns (message, facts, policy) into findings.
 
-The registry maps the stable rule names of DESIGN.md to their modules, in
+The registry maps the stable rule names of docs/contracts.md to their modules, in
 the order findings are listed to the sender.
 """
 
