@@ -14,7 +14,8 @@ def print_urls(host: str, port: int, keys: dict[str, str] | None = None) -> None
     click.echo(f"  OpenAPI       {base}/api/openapi.json")
     click.echo(f"  console       {base}/admin/")
     click.echo(f"  Outlook       {base}/addin/manifest.xml  (add-in manifest; files under /addin/)")
-    click.echo(f"  Gmail add-on  {base}/gmail/addon/homepage  (Workspace add-on endpoints)")
+    click.echo(f"  Gmail add-on  {base}/gmail/addon/deployment.json  (Workspace add-on deployment; "
+               "Google POSTs to the endpoints it names)")
     for role, key in (keys or {}).items():
         click.echo(f"  {role + ' key':<13} {key}")
     if keys and "client" in keys:

@@ -53,3 +53,24 @@ def test_logo_is_served(gmail_client):
     if response.status_code == 404:
         pytest.skip("the extension icons are not in this checkout")
     assert response.mimetype == "image/png"
+
+
+def test_the_deployment_the_demo_prints_opens_in_a_browser(gmail_app, gmail_client):
+    """`make demo` prints this address: a GET must answer with the deployment
+    whose every endpoint is under this service's public URL."""
+    public = gmail_app.extensions["safesend"].settings.public_url.rstrip("/")
+    response = gmail_client.get("/gmail/addon/deployment.json")
+    assert response.status_code == 200
+    endpoints = [v for v in _strings(response.get_json()) if "/gmail/addon/" in v]
+    assert len(endpoints) >= 3 and all(u.startswith(public + "/gmail/addon/") for u in endpoints)
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)

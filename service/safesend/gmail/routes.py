@@ -64,6 +64,19 @@ def move_to_bcc():
     return jsonify(cards.draft_update(plan_move_to_bcc(draft, principal.email)))
 
 
+@bp.get("/deployment.json")
+def deployment():
+    """The add-on's deployment.json for this service: what IT hands to
+    `gcloud workspace-add-ons deployments create` (public, like the Outlook manifest)."""
+    from .deployment import DeploymentError, render_deployment
+
+    public = current_app.extensions["safesend"].settings.public_url
+    try:
+        return jsonify(render_deployment(public or request.url_root.rstrip("/")))
+    except DeploymentError as exc:
+        return jsonify({"error": {"code": "invalid_request", "message": str(exc), "field": None}}), 400
+
+
 @bp.get("/logo.png")
 def logo():
     if not LOGO.is_file():
