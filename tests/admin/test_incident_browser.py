@@ -12,10 +12,10 @@ import threading
 
 import pytest
 from click.testing import CliRunner
-from incident.roster_fixture import XLSX, district, plan_spreadsheet, roster_csv
+from incident.roster_fixture import POLICY, XLSX, district, plan_spreadsheet, roster_csv
 from werkzeug.serving import make_server
 
-from messages import DISTRICT, check_request, parents
+from messages import check_request, parents
 from safesend.incident.vault import generate_key
 
 KIDS = district(30, 10)
@@ -46,7 +46,7 @@ def incident_server(tmp_path_factory):
             keys = {role: create_key(session, "default", role).key for role in ("it", "client")}
         client = app.test_client()
         it = {"Authorization": f"Bearer {keys['it']}"}
-        client.put("/api/v1/policy", headers=it, json={"internal_domains": [DISTRICT]})
+        client.put("/api/v1/policy", headers=it, json=POLICY)
         assert client.put("/api/v1/roster", headers={**it, "Content-Type": "text/csv"},
                           data=roster_csv(KIDS)).status_code == 200
         payload = check_request(to=parents(2), subject="504 list")

@@ -11,9 +11,9 @@ import zipfile
 
 import pytest
 from admin.console_helpers import csrf_token, post_form
-from incident.roster_fixture import XLSX, district, plan_spreadsheet, roster_csv
+from incident.roster_fixture import POLICY, XLSX, district, plan_spreadsheet, roster_csv
 
-from messages import DISTRICT, check_request, parents
+from messages import check_request, parents
 from safesend.incident.vault import generate_key
 from safesend.store import audit
 from safesend.store.db import transaction
@@ -26,7 +26,7 @@ def incident_check(app, make_key, monkeypatch):
     monkeypatch.setenv("SAFESEND_VAULT_KEY", generate_key())
     client = app.test_client()
     it = {"Authorization": f"Bearer {make_key('it')}"}
-    client.put("/api/v1/policy", headers=it, json={"internal_domains": [DISTRICT]})
+    client.put("/api/v1/policy", headers=it, json=POLICY)
     assert client.put("/api/v1/roster", headers={**it, "Content-Type": "text/csv"},
                       data=roster_csv(KIDS)).status_code == 200
     payload = check_request(to=parents(2), subject="list")
@@ -34,7 +34,7 @@ def incident_check(app, make_key, monkeypatch):
                                "content_base64": base64.b64encode(plan_spreadsheet(KIDS[:40])).decode()}]
     verdict = client.post("/api/v1/checks", headers={"Authorization": f"Bearer {make_key('client')}"},
                           json=payload).json
-    assert verdict["students_matched"] == 40
+    assert verdict["students_matched"] == 40, verdict
     return verdict["check_id"]
 
 
@@ -109,3 +109,35 @@ def test_prevention_page_and_pdf(console):
     assert page.status_code == 200 and "Messages checked" in page.get_data(as_text=True)
     pdf = console["admin"].get("/admin/prevention.pdf")
     assert pdf.status_code == 200 and pdf.get_data().startswith(b"%PDF")
+
+
+def test_the_record_keeps_status_dates_notes_links_and_the_policy_deadline(app, console, make_key,
+                                                                          incident_check):
+    client = app.test_client()
+    it = {"Authorization": f"Bearer {make_key('it')}"}
+    assert client.put("/api/v1/policy", headers=it, json={
+        **POLICY, "incidents": {"notify_within_days": 5}}).status_code == 200
+    admin = console["admin"]
+    record = post_form(admin, "/admin/incidents/open", {"ref": incident_check},
+                       page="/admin/incidents").headers["Location"]
+    number = record.rstrip("/").rsplit("/", 1)[1]
+    update = f"/admin/incidents/{number}/update"
+    assert post_form(admin, update, {"status": "families_notified", "note": "Called counsel",
+                                     "steps_taken": "Recipients deleted the message.",
+                                     "link_label": "Override log", "url": "/admin/log"},
+                     page=record).status_code == 302
+    refused = post_form(admin, update, {"url": "javascript:alert(1)"}, page=record)
+    assert "link" in refused.headers["Location"]
+    page = admin.get(record).get_data(as_text=True)
+    assert "Families notified" in page and "Called counsel" in page and 'href="/admin/log"' in page
+    assert "javascript:" not in page and "no deadline set" not in page
+    from safesend.incident.records import deadline, get_incident
+    from safesend.store.db import transaction
+
+    with transaction(app.extensions["safesend"].sessions) as db:
+        row = get_incident(db, "default", int(number))
+        assert row.notified_at is not None and row.steps_taken == "Recipients deleted the message."
+        assert (deadline(row, 5) - row.discovered_at).days == 5
+    listing = console["auditor"].get("/admin/incidents").get_data(as_text=True)
+    assert f"INC-{number}" in listing and "Open an incident" not in listing
+    assert post_form(console["auditor"], update, {"status": "closed"}, page=record).status_code == 403

@@ -68,3 +68,7 @@ def plan_spreadsheet(kids: list[Kid]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+# A loaded test machine must not turn a scan into "unscannable": the longest budget.
+POLICY = {"internal_domains": ["district.example.org"], "limits": {"time_budget_seconds": 60}}

@@ -29,7 +29,7 @@ def cli(tmp_path, monkeypatch):
     assert len(base64.urlsafe_b64decode(key)) == 32
     monkeypatch.setenv("SAFESEND_VAULT_KEY", key)
     policy = tmp_path / "policy.yaml"
-    policy.write_text(f"internal_domains: [{DISTRICT}]\nincidents: {{notify_within_days: 10}}\n")
+    policy.write_text(f"internal_domains: [{DISTRICT}]\nlimits: {{time_budget_seconds: 60}}\n")
     assert run("policy", "load", policy).exit_code == 0
     roster = tmp_path / "sis.csv"
     roster.write_text(roster_csv(KIDS))

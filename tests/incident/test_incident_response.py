@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 from docx import Document
-from incident.roster_fixture import XLSX, district, plan_spreadsheet, roster_csv
+from incident.roster_fixture import POLICY, XLSX, district, plan_spreadsheet, roster_csv
 
-from messages import DISTRICT, check_request, parents
+from messages import check_request, parents
 from safesend.incident import exposure as exposure_seam
 from safesend.incident.exposure import Exposure, find_exposure
 from safesend.incident.letters import write_letters
@@ -56,7 +56,7 @@ def district_app(make_app, monkeypatch):
         keys = {role: create_key(session, "default", role).key for role in ("it", "client")}
     headers = {role: {"Authorization": f"Bearer {key}"} for role, key in keys.items()}
     assert client.put("/api/v1/policy", headers=headers["it"],
-                      json={"internal_domains": [DISTRICT]}).status_code == 200
+                      json=POLICY).status_code == 200
     imported = client.put("/api/v1/roster", headers={**headers["it"], "Content-Type": "text/csv"},
                           data=roster_csv(KIDS))
     assert imported.status_code == 200 and imported.json["students"] == 400, imported.json

@@ -131,6 +131,10 @@ def add_link(session: Session, incident: Incident, actor: str, label: str, url: 
     url = url.strip()
     if not url or len(url) > 1000:
         raise IncidentError("give the link (up to 1000 characters)")
+    # Shown as a link in the console: web addresses and console paths only (no javascript:).
+    if not (url.lower().startswith(("https://", "http://")) or (url.startswith("/") and
+                                                                 not url.startswith("//"))):
+        raise IncidentError("a link starts with https://, http:// or / (a console page)")
     add_event(session, incident, actor, "link", label.strip() or url, {"url": url})
 
 
