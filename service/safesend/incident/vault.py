@@ -21,12 +21,13 @@ from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from ..detect import RosterHasher, parse_roster_csv
 from ..detect.roster_csv import RosterFormatError
 from ..store.incident_models import VaultContact
+from ..store.models import utcnow
 from .contact_columns import extra_cells
 
 ENV = "SAFESEND_VAULT_KEY"
@@ -146,7 +147,7 @@ def store_roster_contacts(session: Session, tenant_id: str, data: bytes, secret:
         return 0   # the importer has already refused the file
     hasher, kid = RosterHasher(secret), key_id(key)
     extras = extra_cells(data, parsed)
-    rows = []
+    rows, now = [], utcnow()
     for record in parsed.records:
         digest = hasher.hash_id(record.student_id)
         if digest is None:
@@ -157,10 +158,10 @@ def store_roster_contacts(session: Session, tenant_id: str, data: bytes, secret:
         contact = Contact(ref=digest.hex(), student_id=record.student_id,
                           first_name=record.first_name, last_name=record.last_name, school=school,
                           grade=grade, plans=tuple(sorted(record.flags)), guardians=guardians)
-        rows.append(VaultContact(tenant_id=tenant_id, ref=contact.ref, key_id=kid,
-                                 sealed=seal(key, tenant_id, contact)))
-    session.add_all(rows)
-    session.flush()
+        rows.append({"tenant_id": tenant_id, "ref": contact.ref, "key_id": kid,
+                     "sealed": seal(key, tenant_id, contact), "created_at": now})
+    for start in range(0, len(rows), 5000):   # Core bulk insert: the ORM is slow at 50,000 rows
+        session.execute(insert(VaultContact), rows[start:start + 5000])
     return len(rows)
 
 
