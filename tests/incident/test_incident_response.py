@@ -231,3 +231,12 @@ def test_no_roster_name_is_stored_in_clear(district_app, database_url, tmp_path)
         for value in (kid.name, f"{kid.last}, {kid.first}", kid.student_id,
                       *(address for _, address in kid.guardians), *(name for name, _ in kid.guardians)):
             assert value.lower().encode() not in folded, value
+
+
+def test_removing_the_roster_removes_the_contacts(district_app):
+    app, client, headers = district_app
+    check_id = send_plan_sheet(client, headers, PLAN_KIDS[:10])
+    assert client.delete("/api/v1/roster", headers=headers["it"]).json["removed"] is True
+    with transaction(app.extensions["safesend"].sessions) as session:
+        report = open_report(session, "default", check_id, "admin", "after removal").report
+    assert report.vault.state == "empty" and report.student_count == 10
