@@ -17,8 +17,15 @@ from ..admin.filters import RULE_LABELS
 from .prevention import Outcomes, PreventionReport
 
 # The console's palette (console.css), by chart class.
-COLOURS = {"c-warn": colors.HexColor("#d9a21b"), "c-confirm": colors.HexColor("#e07b24"),
-           "c-block": colors.HexColor("#c2372f"), "c-override": colors.HexColor("#5b4fc4")}
+COLOURS = {"c-warn": colors.HexColor("#d99211"), "c-confirm": colors.HexColor("#e4632a"),
+           "c-block": colors.HexColor("#d42f3c"), "c-override": colors.HexColor("#7a4cd9"),
+           "c-rule1": colors.HexColor("#3d4ed8"), "c-rule2": colors.HexColor("#0ea5c6"),
+           "c-rule3": colors.HexColor("#8b9bb5"), "c-rule4": colors.HexColor("#e0457b"),
+           "c-rule5": colors.HexColor("#f0a93a")}
+# The dashboard's colour per rule (admin/views/dashboard.py).
+RULE_COLOURS = {"visible_recipients": "c-rule1", "audience_size": "c-rule2",
+                "external_recipients": "c-rule3", "student_data": "c-rule4",
+                "unscannable_attachment": "c-rule5"}
 
 
 def weekly_chart(report: PreventionReport) -> Chart | None:
@@ -30,6 +37,16 @@ def weekly_chart(report: PreventionReport) -> Chart | None:
                                  Series("Justification asked", "c-confirm", weekly.confirmed),
                                  Series("Blocked", "c-block", weekly.blocked)],
                         line=Series("Overrides", "c-override", weekly.overrides), width=520, height=220)
+
+
+def rule_chart(report: PreventionReport) -> Chart | None:
+    weekly = report.weekly
+    if weekly is None:
+        return None
+    labels = [start.strftime("%b %-d") for start in weekly.starts]
+    series = [Series(RULE_LABELS.get(name, name), RULE_COLOURS.get(name, "c-rule3"), values)
+              for name, values in weekly.by_rule.items()]
+    return stacked_bars(labels, series, width=520, height=200)
 
 
 def _drawing(chart: Chart) -> Drawing:
@@ -94,7 +111,9 @@ def prevention_pdf(report: PreventionReport) -> bytes:
     chart = weekly_chart(report)
     if chart is not None:
         story += [Paragraph("Warnings, justifications and blocks per week", styles["Heading2"]),
-                  _drawing(chart), Spacer(1, 8)]
+                  _drawing(chart), Spacer(1, 8),
+                  Paragraph("Warnings and blocks per rule, per week", styles["Heading2"]),
+                  _drawing(rule_chart(report)), Spacer(1, 8)]
     header = ["", "Checked", "Warned", "Stopped", "Overridden"]
     story += [Paragraph("Per rule", styles["Heading2"]),
               _table(["Rule", "Acted on", "Warned", "Stopped", "Overridden"],

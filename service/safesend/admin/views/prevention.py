@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Response, render_template
 
 from ...incident.prevention import prevention_report
-from ...incident.prevention_pdf import headline, prevention_pdf, weekly_chart
+from ...incident.prevention_pdf import headline, prevention_pdf, rule_chart, weekly_chart
 from ...incident.response import district_name
 from ...store.db import transaction
 from .. import bp
@@ -25,7 +25,8 @@ def _report():
 def prevention():
     report = _report()
     return render_template("admin/prevention.html", report=report, headline=headline(report),
-                           chart=weekly_chart(report), rule_labels=RULE_LABELS)
+                           chart=weekly_chart(report), by_rule=rule_chart(report),
+                           rule_labels=RULE_LABELS)
 
 
 @bp.get("/prevention.pdf")
