@@ -35,8 +35,8 @@ from .. import bp
 from ..guard import current_user, page, services
 
 
-def _incident_or_404(db, incident_id: int):
-    incident = get_incident(db, current_user().tenant_id, incident_id)
+def _incident_or_404(db, number: int):
+    incident = get_incident(db, current_user().tenant_id, number)
     if incident is None:
         abort(404)
     return incident
@@ -62,14 +62,14 @@ def incidents_open():
                                         current_user().email)
     except IncidentError as exc:
         return redirect(url_for("admin.incidents", error=str(exc)))
-    return redirect(url_for("admin.incident", incident_id=incident.id))
+    return redirect(url_for("admin.incident", number=incident.id))
 
 
-@bp.get("/incidents/<int:incident_id>")
+@bp.get("/incidents/<int:number>")
 @page("incidents:read")
-def incident(incident_id: int):
+def incident(number: int):
     with transaction(services().sessions) as db:
-        row = _incident_or_404(db, incident_id)
+        row = _incident_or_404(db, number)
         timeline = events(db, row)
         days = current_policy(db, current_user().tenant_id).incidents.notify_within_days
     return render_template("admin/incident.html", incident=row, label=incident_label(row),
@@ -77,17 +77,17 @@ def incident(incident_id: int):
                            editable=current_user().can("incidents"), error=request.args.get("error"))
 
 
-@bp.post("/incidents/<int:incident_id>/people")
+@bp.post("/incidents/<int:number>/people")
 @page("incidents")
-def incident_people(incident_id: int):
+def incident_people(number: int):
     """The names: a POST with a reason, so every view is deliberate and recorded."""
     try:
         with transaction(services().sessions) as db:
-            row = _incident_or_404(db, incident_id)
+            row = _incident_or_404(db, number)
             opened = open_report(db, current_user().tenant_id, incident_label(row), current_user().email,
                                  request.form.get("reason", ""))
     except IncidentError as exc:
-        return redirect(url_for("admin.incident", incident_id=incident_id, error=str(exc)))
+        return redirect(url_for("admin.incident", number=number, error=str(exc)))
     response = Response(render_template("admin/incident_people.html", incident=opened.incident,
                                         label=incident_label(opened.incident), opened=opened,
                                         reason=request.form.get("reason", "")))
@@ -95,18 +95,18 @@ def incident_people(incident_id: int):
     return response
 
 
-@bp.post("/incidents/<int:incident_id>/export")
+@bp.post("/incidents/<int:number>/export")
 @page("incidents")
-def incident_export(incident_id: int):
+def incident_export(number: int):
     try:
         with transaction(services().sessions) as db:
-            row = _incident_or_404(db, incident_id)
+            row = _incident_or_404(db, number)
             opened = open_report(db, current_user().tenant_id, incident_label(row), current_user().email,
                                  request.form.get("reason", ""), action="export")
     except IncidentError as exc:
-        return redirect(url_for("admin.incident", incident_id=incident_id, error=str(exc)))
+        return redirect(url_for("admin.incident", number=number, error=str(exc)))
     if not opened.report.names_available:
-        return redirect(url_for("admin.incident", incident_id=incident_id,
+        return redirect(url_for("admin.incident", number=number,
                                 error=opened.report.vault.message))
     name = f"{incident_label(opened.incident)}-affected.csv"
     return Response(merge_csv(opened.report).encode("utf-8-sig"), mimetype="text/csv",
@@ -114,17 +114,17 @@ def incident_export(incident_id: int):
                              "Cache-Control": "no-store"})
 
 
-@bp.post("/incidents/<int:incident_id>/letters")
+@bp.post("/incidents/<int:number>/letters")
 @page("incidents")
-def incident_letters(incident_id: int):
+def incident_letters(number: int):
     """A zip of the drafts: family-NNN.eml, community.eml, letters.docx, mail-merge.csv."""
     try:
         with transaction(services().sessions) as db:
-            row = _incident_or_404(db, incident_id)
+            row = _incident_or_404(db, number)
             opened, drafted = open_letters(db, current_user().tenant_id, incident_label(row),
                                            current_user().email, request.form.get("reason", ""))
     except (IncidentError, LetterError, LetterTemplateError) as exc:
-        return redirect(url_for("admin.incident", incident_id=incident_id, error=str(exc)))
+        return redirect(url_for("admin.incident", number=number, error=str(exc)))
     out = io.BytesIO()
     with tempfile.TemporaryDirectory() as folder, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in write_letters(drafted, opened.report, Path(folder)):
@@ -135,13 +135,13 @@ def incident_letters(incident_id: int):
                              "Cache-Control": "no-store"})
 
 
-@bp.post("/incidents/<int:incident_id>/update")
+@bp.post("/incidents/<int:number>/update")
 @page("incidents")
-def incident_update(incident_id: int):
+def incident_update(number: int):
     form, actor = request.form, current_user().email
     try:
         with transaction(services().sessions) as db:
-            row = _incident_or_404(db, incident_id)
+            row = _incident_or_404(db, number)
             if form.get("status"):
                 set_status(db, row, form["status"], actor)
             if form.get("note", "").strip():
@@ -151,8 +151,8 @@ def incident_update(incident_id: int):
             if "steps_taken" in form and form["steps_taken"].strip() != row.steps_taken:
                 set_steps(db, row, actor, form["steps_taken"])
     except IncidentError as exc:
-        return redirect(url_for("admin.incident", incident_id=incident_id, error=str(exc)))
-    return redirect(url_for("admin.incident", incident_id=incident_id))
+        return redirect(url_for("admin.incident", number=number, error=str(exc)))
+    return redirect(url_for("admin.incident", number=number))
 
 
 @bp.route("/incidents/letters", methods=["GET", "POST"])
