@@ -85,7 +85,7 @@ def open_as(browser, incident_server):
 
 
 def test_admin_views_with_a_reason_exports_and_the_auditor_sees_counts(open_as, incident_server,
-                                                                       monkeypatch):
+                                                                       monkeypatch, screenshots):
     url = incident_server["url"]
     admin = open_as("admin")
     admin.click(".sidebar nav a:has-text('Incidents')")
@@ -100,6 +100,7 @@ def test_admin_views_with_a_reason_exports_and_the_auditor_sees_counts(open_as, 
     admin.wait_for_selector("[data-testid=people]")
     shown = admin.locator("[data-testid=people] tbody tr").all_inner_texts()
     assert len(shown) == 30
+    admin.screenshot(path=str(screenshots / "console-incident-people.png"))
     listed = {k.student_id for k in KIDS if any(k.student_id in row for row in shown)}
     assert listed == {k.student_id for k in KIDS[:30]}
 
@@ -114,6 +115,7 @@ def test_admin_views_with_a_reason_exports_and_the_auditor_sees_counts(open_as, 
     auditor.goto(record)
     assert auditor.locator("[data-testid=count-students]").inner_text() == "30"
     assert auditor.locator("[data-testid=people-form]").count() == 0
+    auditor.screenshot(path=str(screenshots / "console-incident-auditor.png"), full_page=True)
     body = auditor.locator("main").inner_text()
     assert not any(k.name in body or k.student_id in body for k in KIDS)
 
@@ -128,3 +130,26 @@ def test_admin_views_with_a_reason_exports_and_the_auditor_sees_counts(open_as, 
     monkeypatch.setenv("SAFESEND_SECRET_KEY", "incident-browser-test")
     verified = CliRunner().invoke(main, ["audit", "verify"], catch_exceptions=False)
     assert verified.exit_code == 0 and "default: intact" in verified.output
+
+
+def test_letter_templates_preview_and_the_prevention_report(open_as, incident_server, screenshots):
+    admin = open_as("admin")
+    admin.goto(f"{incident_server['url']}/admin/incidents/letters?name=community")
+    admin.fill("[data-testid=template-body]", "{{ counts.students }} students in {{ district }} were "
+               "affected.")
+    admin.click("button:has-text('Preview')")
+    assert "230 students in default were affected." in \
+        admin.locator("[data-testid=template-preview]").inner_text()
+    admin.fill("[data-testid=template-body]", "{{ counts.students ")
+    admin.click("button:has-text('Save')")
+    assert "does not render" in admin.locator("[data-testid=template-error]").inner_text()
+
+    admin.click(".sidebar nav a:has-text('Prevention report')")
+    admin.wait_for_selector("[data-testid=schools]")
+    assert admin.locator("[data-testid=headline]").first.inner_text() != "0"
+    assert "district.example.org" in admin.locator("[data-testid=schools]").inner_text()
+    admin.screenshot(path=str(screenshots / "console-prevention.png"), full_page=True)
+    with admin.expect_download() as download:
+        admin.click("[data-testid=prevention-pdf]")
+    assert download.value.path().read_bytes().startswith(b"%PDF")
+    assert (screenshots / "console-prevention.png").stat().st_size > 20_000
