@@ -64,6 +64,7 @@ def test_admin_sees_names_with_a_reason_and_auditor_counts_only(app, console, in
     auditor = console["auditor"]
     seen = auditor.get(record).get_data(as_text=True)
     assert 'data-testid="count-students">40<' in seen and "Show the people affected" not in seen
+    assert "teacher@district.example.org" in seen and f"/admin/log/{incident_check}" in seen
     assert not any(k.last in seen.split() for k in KIDS[:40])
     token = csrf_token(auditor, record)
     assert auditor.post(f"/admin/incidents/{number}/people",

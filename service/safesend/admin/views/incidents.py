@@ -12,6 +12,7 @@ from pathlib import Path
 from flask import Response, abort, redirect, render_template, request, url_for
 
 from ...incident import letter_templates
+from ...incident.exposure import find_exposure
 from ...incident.letter_templates import LetterTemplateError
 from ...incident.letters import LetterError, merge_csv, write_letters
 from ...incident.records import (
@@ -32,6 +33,7 @@ from ...incident.response import district_name, open_letters, open_report
 from ...store.db import transaction
 from ...store.policies import current_policy
 from .. import bp
+from ..filters import RULE_LABELS
 from ..guard import current_user, page, services
 
 
@@ -72,7 +74,9 @@ def incident(number: int):
         row = _incident_or_404(db, number)
         timeline = events(db, row)
         days = current_policy(db, current_user().tenant_id).incidents.notify_within_days
+        exposure = find_exposure(db, current_user().tenant_id, row.ref)
     return render_template("admin/incident.html", incident=row, label=incident_label(row),
+                           exposure=exposure, rule_labels=RULE_LABELS,
                            timeline=timeline, words=STATUS_WORDS, due=deadline(row, days),
                            editable=current_user().can("incidents"), error=request.args.get("error"))
 
