@@ -29,7 +29,8 @@ def cli(tmp_path, monkeypatch):
     assert len(base64.urlsafe_b64decode(key)) == 32
     monkeypatch.setenv("SAFESEND_VAULT_KEY", key)
     policy = tmp_path / "policy.yaml"
-    policy.write_text(f"internal_domains: [{DISTRICT}]\nlimits: {{time_budget_seconds: 60}}\n")
+    policy.write_text(f"internal_domains: [{DISTRICT}]\nlimits: {{time_budget_seconds: 60}}\n"
+                      "incidents: {notify_within_days: 10}\n")
     assert run("policy", "load", policy).exit_code == 0
     roster = tmp_path / "sis.csv"
     roster.write_text(roster_csv(KIDS))
@@ -62,6 +63,7 @@ def test_report_letters_and_rotate(cli, tmp_path, monkeypatch):
     shown = cli("incident", "report", check_id, "--reason", "principal asked")
     assert shown.exit_code == 0, shown.output
     assert "INC-1" in shown.output and "families 25" in shown.output
+    assert "notify families by" in shown.output
     assert all(k.student_id in shown.output for k in KIDS[:25])
     assert not any(k.student_id in shown.output for k in KIDS[25:])
     out = tmp_path / "affected.csv"

@@ -23,10 +23,12 @@ class AffectedStudent:
 
     @property
     def exposed(self) -> str:
-        """What the message disclosed about this student, in plain words."""
-        what = "name and student ID"
+        """What the message disclosed about this student, in plain words. Detection
+        knows a student was identified and whether they have a plan or were named
+        next to sensitive terms, not which exact cell: say no more than that."""
+        what = "information that identifies them (their name or student ID)"
         if self.sensitive and self.contact.plans:
-            return f"{what}, and that they have a {' / '.join(self.contact.plans)} plan"
+            return f"{what}, in a message that may reveal their {' / '.join(self.contact.plans)} plan"
         if self.sensitive:
             return f"{what}, next to sensitive information"
         return what

@@ -41,8 +41,9 @@ def _fail(message: str) -> None:
 @click.option("--tenant", default=DEFAULT_TENANT, show_default=True)
 def report(incident_ref: str, reason: str, csv_file: str | None, tenant: str) -> None:
     """Who was affected: INCIDENT is INC-<n>, a check id or a scan finding id."""
+    from ..store.policies import current_policy
     from .letters import merge_csv
-    from .records import IncidentError, incident_label
+    from .records import IncidentError, deadline, incident_label
     from .response import open_report
 
     services = _services()
@@ -50,6 +51,7 @@ def report(incident_ref: str, reason: str, csv_file: str | None, tenant: str) ->
         with transaction(services.sessions) as session:
             opened = open_report(session, tenant, incident_ref, _actor(), reason,
                                  action="export" if csv_file else "view")
+            due = deadline(opened.incident, current_policy(session, tenant).incidents.notify_within_days)
     except IncidentError as exc:
         _fail(str(exc))
     incident, exposure, affected = opened.incident, opened.exposure, opened.report
@@ -58,6 +60,8 @@ def report(incident_ref: str, reason: str, csv_file: str | None, tenant: str) ->
                f"{incident.discovered_at:%Y-%m-%d %H:%M} UTC, sender {exposure.sender}, "
                f"action {exposure.action}, rules {', '.join(exposure.rules) or '-'}")
     click.echo(f"  recipients {exposure.recipients_total} ({exposure.recipients_outside} outside)")
+    if due is not None:
+        click.echo(f"  notify families by {due:%Y-%m-%d} (policy: incidents.notify_within_days)")
     click.echo(f"  students {affected.student_count} ({affected.sensitive_count} with a plan or "
                f"sensitive data)")
     if not affected.names_available:

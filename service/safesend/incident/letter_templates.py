@@ -71,7 +71,8 @@ SAMPLE_FAMILY = {
     "guardian_names": "Alex Sample and Jordan Sample",
     "students": [{"first_name": "Casey", "last_name": "Sample", "school": "Example Elementary",
                   "grade": "4", "plans": ["504"], "student_id": "00000000",
-                  "exposed": "name and student ID, and that they have a 504 plan"}],
+                  "exposed": "information that identifies them (their name or student ID), "
+                             "in a message that may reveal their 504 plan"}],
 }
 SAMPLE_COUNTS = {"students": 230, "students_sensitive": 230, "families": 230}
 
