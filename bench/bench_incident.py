@@ -24,10 +24,13 @@ from safesend.config import load_settings  # noqa: E402
 from safesend.detect import RosterHasher  # noqa: E402
 from safesend.incident.affected import affected_report  # noqa: E402
 from safesend.incident.exposure import Exposure  # noqa: E402
+from safesend.incident.letter_templates import load  # noqa: E402
+from safesend.incident.letters import draft_letters  # noqa: E402
 from safesend.incident.vault import generate_key, read_contacts  # noqa: E402
 from safesend.roster_import import import_roster_file  # noqa: E402
 from safesend.services import build_services  # noqa: E402
 from safesend.store.db import transaction  # noqa: E402
+from safesend.store.incident_models import Incident  # noqa: E402
 
 
 def kids(count: int) -> list[Kid]:
@@ -72,6 +75,18 @@ def main() -> None:
             timed("open 230 contacts from the vault", lambda: read_contacts(session, "default", refs))
             report = timed("affected-people report, 230 students", lambda: affected_report(session, exposure))
         print(f"families {len(report.families)}, state {report.vault.state}")
+        big = tuple(hasher.hash_id(k.student_id).hex() for k in roster[:5000])
+        exposure = Exposure("check", "bench", "default", __import__("datetime").datetime.now(),
+                            "t@district.example.org", "block", ("student_data",), 3, 3, 3, 5000, 5000,
+                            big, big)
+        with transaction(services.sessions) as session:
+            incident = Incident(id=1, occurred_at=exposure.occurred_at, discovered_at=exposure.occurred_at,
+                                steps_taken="")
+            report = timed("affected-people report, 5,000 students",
+                           lambda: affected_report(session, exposure))
+            timed("5,000 family letters drafted and checked", lambda: draft_letters(
+                report, incident, "District", load(session, "default", "family"),
+                load(session, "default", "community")))
         services.close()
 
 
