@@ -519,9 +519,11 @@ def audit_verify(tenant: str | None) -> None:
 
 
 def _add_command_groups() -> None:
+    from .incident.cli import vault
     from .incident.commands import incident
 
     main.add_command(incident)
+    main.add_command(vault)
 
 
 _add_command_groups()

@@ -187,6 +187,12 @@ class Clients(_Section):
     timeout_seconds: float = Field(default=4.0, gt=0, le=30)
 
 
+class Incidents(_Section):
+    # The district's own deadline for telling families, from its counsel's
+    # reading of state law and contracts: a setting, not law in code.
+    notify_within_days: int | None = Field(default=None, ge=1, le=365)
+
+
 class Policy(_Section):
     version: int = 0
     internal_domains: list[str] = Field(default_factory=list)
@@ -196,6 +202,7 @@ class Policy(_Section):
     limits: Limits = Field(default_factory=Limits)
     clients: Clients = Field(default_factory=Clients)
     detection: Detection = Field(default_factory=Detection)
+    incidents: Incidents = Field(default_factory=Incidents)
     # Validated by the directory module itself (see sections.py).
     directory: dict[str, Any] = Field(default_factory=dict)
 

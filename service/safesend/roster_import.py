@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from .detect import RosterFormatError, RosterHasher, RosterRowError, import_roster, serialize_roster
+from .incident.vault import store_roster_contacts
 from .store.roster import save_roster
 
 
@@ -49,4 +50,6 @@ def import_roster_file(session: Session, tenant_id: str, data: bytes, secret: by
     guardians = len({g for s in students for g in s.guardians})
     save_roster(session, tenant_id, serialize_roster(students, hasher), len(students), with_flags,
                 guardians, author)
+    # Incident response: names and family contacts, sealed (a no-op without a vault key).
+    store_roster_contacts(session, tenant_id, data, secret, mapping)
     return RosterImport(len(students), with_flags, guardians, result.errors, result.columns)

@@ -20,8 +20,8 @@ from ..store.users import CONSOLE_ROLES
 
 CONSOLE_ONLY: dict[str, frozenset[str]] = {
     "it": frozenset({"dashboard", "audit:read", "access:read", "access:manage", "roster:read"}),
-    "admin": frozenset({"dashboard", "audit:read"}),
-    "auditor": frozenset({"dashboard", "audit:read", "access:read", "roster:read"}),
+    "admin": frozenset({"dashboard", "audit:read", "incidents:read", "incidents"}),
+    "auditor": frozenset({"dashboard", "audit:read", "access:read", "roster:read", "incidents:read"}),
 }
 
 

@@ -28,6 +28,7 @@ SECTIONS = {
     "directory": ("Directories", "Where SafeSend learns the real size of distribution lists."),
     "clients": ("Add-ins", "How the Outlook and Gmail add-ins behave when the service is slow."),
     "limits": ("Limits", "Sizes and time budgets that keep every check fast and safe."),
+    "incidents": ("Incident response", "The district's own deadlines for telling families."),
 }
 
 LABELS = {
@@ -64,6 +65,7 @@ LABELS = {
     "max_text_chars": "Most characters of text",
     "time_budget_seconds": "Time budget (seconds)",
     "max_recipients": "Most recipients",
+    "notify_within_days": "Notify families within (days)",
 }
 
 HELP = {
@@ -127,6 +129,8 @@ HELP = {
     "limits.max_text_chars": "Characters of extracted text scanned at most.",
     "limits.time_budget_seconds": "Seconds a content scan may take before it stops and says so.",
     "limits.max_recipients": "Messages with more recipients are refused as invalid requests.",
+    "incidents.notify_within_days": "Days from discovery by which families should be told, as your "
+                                    "counsel reads state law and contracts. Empty: no deadline shown.",
 }
 
 PATTERN_HELP = {

@@ -9,3 +9,7 @@ import click
 @click.group()
 def incident() -> None:
     """Incident response: scan sent mail, report who was affected, draft letters."""
+
+
+# Each part registers its commands here.
+from . import cli as _response_cli  # noqa: E402,F401  (report, letters)

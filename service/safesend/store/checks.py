@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from ..facts import Facts
 from ..message import Message
 from ..verdict import Verdict
+from .check_students import record_check_students
 from .models import Check, CheckFinding, Override
 
 
@@ -42,6 +43,7 @@ def record_check(session: Session, tenant_id: str, message: Message, verdict: Ve
     )
     session.add(row)
     session.flush()
+    record_check_students(session, row.id, facts)  # incident response: who was matched
     return row
 
 

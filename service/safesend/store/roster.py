@@ -10,6 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from . import audit
+from .incident_models import VaultContact
 from .models import RosterSnapshot
 
 
@@ -43,6 +44,7 @@ def roster_blob(session: Session, snapshot_id: int) -> bytes | None:
 
 def remove_roster(session: Session, tenant_id: str, actor: str = "") -> bool:
     result = session.execute(delete(RosterSnapshot).where(RosterSnapshot.tenant_id == tenant_id))
+    session.execute(delete(VaultContact).where(VaultContact.tenant_id == tenant_id))  # names go too
     if result.rowcount:
         audit.append(session, tenant_id, actor, "roster.remove")  # audit trail
     return bool(result.rowcount)

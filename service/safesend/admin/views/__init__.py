@@ -1,3 +1,15 @@
 """Console pages; each module registers its routes on the admin blueprint."""
 
-from . import access, audit_trail, dashboard, errors, log, policy, roster, signin, try_message  # noqa: F401
+from . import (  # noqa: F401  (routes register on import)
+    access,
+    audit_trail,
+    dashboard,
+    errors,
+    incidents,  # issue 13
+    log,
+    policy,
+    prevention,  # issue 13
+    roster,
+    signin,
+    try_message,
+)

@@ -18,6 +18,9 @@ ACTION_WORDS = {
     "user.role": "Changed a role", "user.password": "Changed a password",
     "user.disable": "Disabled a user", "user.enable": "Enabled a user",
     "user.link": "Linked a sign-in",
+    "incident.open": "Opened an incident", "incident.view": "Viewed the people affected",
+    "incident.export": "Exported the people affected", "incident.letters": "Drafted the letters",
+    "incident.status": "Changed an incident's status", "letters.template": "Edited a letter template",
 }
 
 
