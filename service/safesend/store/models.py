@@ -189,3 +189,7 @@ class SignInFailure(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(400))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+# Issue 10: atomic sign-in counters (migration 0003).
+from .signin_counters import SignInCounter  # noqa: E402,F401
