@@ -25,8 +25,10 @@ TOO_MANY = "Too many attempts. Wait a few minutes, then try again."
 
 
 def _safe_next(target: str | None) -> str:
-    """Only console paths: never an open redirect to another site."""
-    if target and target.startswith("/admin") and not target.startswith("//") and "\\" not in target:
+    """Only console paths: never an open redirect to another site, and nothing
+    that cannot go in a Location header (a newline or other control character)."""
+    if (target and target.startswith("/admin") and not target.startswith("//")
+            and "\\" not in target and target.isprintable() and target.isascii()):
         return target
     return url_for("admin.dashboard")
 
