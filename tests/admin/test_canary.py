@@ -253,6 +253,7 @@ def test_no_canary_survives_outside_the_justification(app, auth, console, canari
              if word.lower() in text.lower()}
     allowed = {("justification", "database"), ("justification", "exports"),
                ("justification", "instance folder (SQLite file, WAL, audit heads)")}
-    assert found - allowed == set()
+    leaks = sorted(found - allowed)
+    assert not leaks, f"{len(leaks)} canaries found: " + "; ".join(f"{f} in {p}" for f, p in leaks)
     assert ("justification", "exports") in found          # the search itself works
     assert ("justification", "database") in found
