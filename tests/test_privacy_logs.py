@@ -49,3 +49,17 @@ def test_chained_exceptions_lose_every_message(app, caplog):
         log.exception("reading failed")
     assert "builtins.KeyError" in caplog.text and "builtins.RuntimeError" in caplog.text
     assert "Zebulon" not in caplog.text
+
+
+def test_an_exception_escaping_a_thread_is_logged_without_its_message(app, caplog, capfd):
+    import threading
+
+    def work():
+        raise ValueError(f"bad row for {CANARY}")
+
+    thread = threading.Thread(target=work, name="lookup")
+    thread.start()
+    thread.join()
+    output = capfd.readouterr()
+    assert "uncaught exception in thread lookup" in caplog.text and "builtins.ValueError" in caplog.text
+    assert "Zebulon" not in caplog.text + output.err + output.out

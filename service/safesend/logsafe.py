@@ -11,6 +11,7 @@ logger and handler (ours, Flask's, waitress's, a test's caplog).
 from __future__ import annotations
 
 import logging
+import threading
 import traceback
 
 _installed = False
@@ -38,6 +39,9 @@ def redacted_traceback(exc_info) -> str:
 def install() -> None:
     """Make every LogRecord with exc_info carry the redacted traceback as its text."""
     global _installed
+    # An exception escaping a thread (a directory lookup, a scanner's helper)
+    # would be printed whole to stderr, which is the server's log: log it instead.
+    threading.excepthook = _thread_exception
     if _installed:
         return
     previous = logging.getLogRecordFactory()
@@ -50,3 +54,11 @@ def install() -> None:
 
     logging.setLogRecordFactory(factory)
     _installed = True
+
+
+def _thread_exception(args: threading.ExceptHookArgs) -> None:
+    if args.exc_type is SystemExit:
+        return
+    name = args.thread.name if args.thread is not None else "?"
+    logging.getLogger("safesend").error("uncaught exception in thread %s", name,
+                                        exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
