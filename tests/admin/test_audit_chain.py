@@ -328,3 +328,18 @@ def tampering(engine):
         else:
             connection.execute(text(m2.SQLITE_TRIGGER))
             connection.execute(text(m3.SQLITE_TRIGGER))
+
+
+def test_an_unwritable_head_folder_is_logged_and_reported_not_a_failed_change(make_app, tmp_path,
+                                                                              caplog):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    app = make_app(audit_head_dir=str(blocker / "heads"))
+    services = app.extensions["safesend"]
+    with transaction(services.sessions) as session:
+        audit.append(session, "default", "tester", "policy.save")
+    assert "signed head of tenant default cannot be written" in caplog.text
+    status = _status(services)
+    assert not status.intact and "the signed head cannot be read" in status.reason
+    with transaction(services.sessions) as session:                  # the change did commit
+        assert audit.list_entries(session, "default", 10)[1] == 1

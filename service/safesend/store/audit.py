@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -32,6 +33,8 @@ from sqlalchemy.orm import Session
 
 from .audit_head import HeadForged, HeadStore
 from .models import AuditEntry, utcnow
+
+log = logging.getLogger("safesend.audit")
 
 GENESIS = "0" * 64
 
@@ -205,7 +208,12 @@ def _commit_heads(session: Session) -> None:
     if pending:
         heads = _keys(session).heads
         for tenant, (count, mac) in pending.items():
-            heads.advance(tenant, count, mac)
+            try:
+                heads.advance(tenant, count, mac)
+            except OSError as exc:
+                # The change itself is committed: say so loudly, do not fail the request.
+                log.error("audit: the signed head of tenant %s cannot be written to %s (%s)",
+                          tenant, heads.folder, type(exc).__name__)
 
 
 @event.listens_for(Session, "after_rollback")
