@@ -165,7 +165,7 @@ class User(Base):
 
 
 class AuditEntry(Base):
-    """Append-only: each entry carries the hash of the tenant's previous one."""
+    """Append-only (UPDATE and DELETE refused): each entry carries the HMAC of the tenant's previous one."""
 
     __tablename__ = "audit_log"
     __table_args__ = (UniqueConstraint("tenant_id", "seq"),)
