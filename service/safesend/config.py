@@ -54,6 +54,10 @@ class Settings:
     signin_max_failures: int = 5          # per account in the window
     signin_max_failures_per_ip: int = 20
     signin_window_minutes: int = 15
+    # Audit chain (issue 10): the entries' HMAC key (default: derived from
+    # secret_key) and the folder of the signed chain heads; see store/audit_head.py.
+    audit_key: str = ""
+    audit_head_dir: Path | None = None
 
 
 def load_settings(overrides: dict | None = None) -> Settings:
@@ -104,6 +108,8 @@ def load_settings(overrides: dict | None = None) -> Settings:
         signin_max_failures=int(env.get("signin_max_failures") or 5),
         signin_max_failures_per_ip=int(env.get("signin_max_failures_per_ip") or 20),
         signin_window_minutes=int(env.get("signin_window_minutes") or 15),
+        audit_key=str(env.get("audit_key", "")).strip(),
+        audit_head_dir=Path(env["audit_head_dir"]) if env.get("audit_head_dir") else None,
     )
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .message import AddressError, Attachment, ClientInfo, Message, Recipient, parse_address
 
@@ -35,6 +35,10 @@ class RecipientIn(_In):
     group_size: int | None = Field(default=None, ge=0, description="List size when the client knows it")
 
 
+# A recipient given as a bare string is an address: the same limit applies.
+AddressString = Annotated[str, Field(max_length=512)]
+
+
 class BodyIn(_In):
     text: str | None = None
     html: str | None = None
@@ -54,9 +58,9 @@ class ClientIn(_In):
 
 class CheckRequest(_In):
     sender: str = Field(max_length=512)
-    to: list[RecipientIn | str] = Field(default_factory=list)
-    cc: list[RecipientIn | str] = Field(default_factory=list)
-    bcc: list[RecipientIn | str] = Field(default_factory=list)
+    to: list[RecipientIn | AddressString] = Field(default_factory=list)
+    cc: list[RecipientIn | AddressString] = Field(default_factory=list)
+    bcc: list[RecipientIn | AddressString] = Field(default_factory=list)
     subject: str = Field(default="", max_length=4096)
     body: BodyIn = Field(default_factory=BodyIn)
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=500)
@@ -127,11 +131,15 @@ def to_message(request: CheckRequest, max_recipients: int) -> Message:
     )
 
 
-def _recipients(items: list[RecipientIn | str], field: str) -> tuple[Recipient, ...]:
+def _recipients(items: list[RecipientIn | AddressString], field: str) -> tuple[Recipient, ...]:
     result = []
     for index, item in enumerate(items):
         if isinstance(item, str):
-            item = RecipientIn(address=item)
+            try:
+                item = RecipientIn(address=item)
+            except ValidationError:   # never let pydantic's input_value reach a log
+                raise RequestError("an address has at most 512 characters",
+                                   f"{field}.{index}") from None
         try:
             address, name = parse_address(item.address, item.name)
         except AddressError as exc:

@@ -18,7 +18,8 @@ from .detect import RosterHasher, RosterIndex, RosterKeyError
 from .facts import CheckContext
 from .fingerprint import derive_key
 from .policy import Policy, load_policy_file
-from .store import db
+from .store import audit, db
+from .store.audit_head import HeadStore
 from .store.policies import current_policy, save_policy
 from .store.roster import active_roster_id, roster_blob
 from .store.tenants import DEFAULT_TENANT, ensure_tenant
@@ -129,15 +130,26 @@ def build_services(settings: Settings, migrate: bool = True) -> Services:
         fingerprint_key=derive_key(settings.secret_key, "message-fingerprint"),
         roster_key=derive_key(settings.secret_key, "roster"),
     )
+    _configure_audit(settings, sessions)
     if migrate:
         try:
             with db.transaction(sessions) as session:
                 ensure_tenant(session, DEFAULT_TENANT)
+                for tenant in audit.seal_legacy_chains(session):
+                    log.info("audit chain of tenant %s: entries before the key pinned as legacy", tenant)
                 if settings.policy_file is not None:
                     sync_policy_file(session, DEFAULT_TENANT, settings.policy_file)
         except IntegrityError:
             log.info("another worker saved the tenant or policy file first")
     return services
+
+
+def _configure_audit(settings: Settings, sessions) -> None:
+    """The audit chain's key and signed heads live outside the database (store/audit.py)."""
+    secret = settings.audit_key or settings.secret_key
+    folder = settings.audit_head_dir or settings.instance_path / "audit-heads"
+    audit.configure(sessions, derive_key(secret, "audit-chain"),
+                    HeadStore(folder, derive_key(secret, "audit-head")))
 
 
 def sync_policy_file(session: Session, tenant_id: str, path) -> Policy:

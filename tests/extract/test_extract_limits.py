@@ -417,3 +417,20 @@ def test_a_pool_that_cannot_start_workers_reports_instead_of_parsing_unguarded(m
         broken.close()
     assert reasons(result) == {"plan.docx": isolation.UNAVAILABLE}
     assert texts(result) == {"a.txt": "hello"}  # small text is read in-process as always
+
+
+@pytest.mark.parametrize("action", ["crash", "spin", "memory"])
+def test_logs_name_a_failed_file_by_position_never_by_name(worker_pool, caplog, action):
+    """File names carry student names ("Zebulon Quartermaine IEP.xlsx")."""
+    caplog.set_level(logging.DEBUG, logger="safesend")
+    name = "Zebulon Quartermaine IEP.bin"
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("Quartermaine notes.txt", "plain")
+    result = extract_attachments([("Zebulon cover.txt", None, b"hello"),
+                                  ("Zebulon pack.zip", None, archive.getvalue()),
+                                  (name, None, _hook(action))],
+                                 ExtractLimits(time_budget_seconds=4.0))
+    assert name in reasons(result)                     # the sender is still told which file
+    assert "attachment 3" in caplog.text               # the log says where it is...
+    assert "Zebulon" not in caplog.text and "Quartermaine" not in caplog.text  # ...not what

@@ -8,6 +8,7 @@ from datetime import timedelta
 from flask import Flask, current_app
 
 from ..config import Settings
+from ..fingerprint import derive_key
 from .entra import EntraSignIn
 from .google import GoogleSignIn
 from .identity import ExternalIdentity, SignInRefused, user_for_identity
@@ -29,7 +30,8 @@ def init_app(app: Flask, settings: Settings) -> None:
         entra=EntraSignIn(settings), google=GoogleSignIn(settings),
         limits=Limits(per_account=settings.signin_max_failures,
                       per_address=settings.signin_max_failures_per_ip,
-                      window=timedelta(minutes=settings.signin_window_minutes)),
+                      window=timedelta(minutes=settings.signin_window_minutes),
+                      key=derive_key(settings.secret_key, "sign-in-counters")),
         role_groups=dict(settings.role_groups))
 
 

@@ -19,7 +19,9 @@ that equal strings in different fields hash differently):
 - date of birth: ISO 8601 ('2011-03-04');
 - guardian email: trimmed and lower-cased.
 
-No plaintext is kept: `HashedStudent` holds digests and flag labels only.
+No plaintext is kept: `HashedStudent` holds digests and flag labels only;
+a plan value SafeSend does not know ('Zebulon program') is kept as '~' and
+a keyed hash of it, so it still tells students apart but reveals nothing.
 
 Matching (`RosterIndex.session()` per check): every distinct word of the
 text is hashed once and looked up in sets; names are first+last adjacent
@@ -64,6 +66,7 @@ from .normalize import (
 from .phrases import PhraseMatcher
 from .redact import redact_email, redact_id, redact_name
 from .roster_csv import (
+    KNOWN_FLAGS,
     RosterFormatError,
     RosterParseResult,
     RosterRecord,
@@ -88,6 +91,8 @@ class RosterKeyError(ValueError):
 # --- hashing ------------------------------------------------------------------
 
 _ID, _NAME, _DOB, _EMAIL = b"id\x00", b"name\x00", b"dob\x00", b"email\x00"
+_FLAG = b"flag\x00"
+_HASHED_FLAG = re.compile(r"~[0-9a-f]{12,16}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +180,12 @@ class RosterHasher:
                 hashes.append(self.hash_name_key(parts[-1]))
         return tuple(hashes)
 
+    def flag(self, label: str) -> str:
+        """A known label as is ('504', 'IEP'); any other as '~' + a keyed hash."""
+        if label in KNOWN_FLAGS or _HASHED_FLAG.fullmatch(label):
+            return label
+        return "~" + self._digest(_FLAG, label).hex()[:16]
+
     def hash_record(self, record: RosterRecord) -> HashedStudent:
         student_id = self.hash_id(record.student_id)
         if student_id is None:
@@ -185,7 +196,7 @@ class RosterHasher:
             first=self.name_hashes(record.first_name, last=False),
             last=self.name_hashes(record.last_name, last=True),
             dob=self.hash_dob(record.dob) if record.dob else None,
-            flags=frozenset(record.flags),
+            flags=frozenset(self.flag(label) for label in record.flags),
             guardians=tuple(dict.fromkeys(guardians)),
         )
 

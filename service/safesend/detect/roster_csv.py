@@ -64,6 +64,9 @@ _LABEL_ALIASES = {
     "ell": "ELL", "el": "ELL", "esl": "ELL", "lep": "ELL", "ml": "ELL",
     "free": "FRL", "reduced": "FRL", "free/reduced": "FRL", "frl": "FRL",
 }
+# Every label SafeSend knows; any other plan value is kept only as a keyed
+# hash (RosterHasher.flag), so no roster text reaches the database.
+KNOWN_FLAGS = frozenset(FLAG_COLUMNS.values()) | frozenset(_LABEL_ALIASES.values())
 _LABEL_SPLIT = re.compile(r"[;,|/]\s*|\s+and\s+")
 _EMAIL = re.compile(r"[^@\s,;<>\"']+@[^@\s,;<>\"']+\.[^@\s,;<>\"'.]{2,}")
 _EMAIL_SPLIT = re.compile(r"[\s,;]+")

@@ -221,11 +221,12 @@ class WorkerPool:
             return result
         except Timeout:
             self.kills += 1
-            log.warning("extract: %s overran the time limit; worker killed", job.source)
+            log.warning("extract: %s (%s) overran the time limit; worker killed", job.position, job.kind)
             return _failed(job, reasons.TIME)
         except (ProtocolError, OSError, ValueError, KeyError, TypeError, struct.error):
             self.kills += 1
-            log.warning("extract: worker stopped on %s (exit %s)", job.source, worker.proc.poll())
+            log.warning("extract: worker stopped on %s (%s, exit %s)", job.position, job.kind,
+                        worker.proc.poll())
             return _failed(job, reasons.CRASHED)
         finally:
             self._release(worker, healthy)

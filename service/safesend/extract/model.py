@@ -79,6 +79,9 @@ class Job:
     chars_left: int
     members_left: int
     bytes_left: int
+    # "attachment 2.3": where the file is, for logs; its name is never logged
+    # (file names carry student names).
+    position: str = ""
 
     def header(self) -> dict:
         """Everything but the bytes, as JSON-able data."""

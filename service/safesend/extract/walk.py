@@ -33,6 +33,7 @@ class _Pending:
     depth: int
     optional: bool = False
     parent: str | None = None  # source of the archive/email it came from
+    position: str = ""  # "attachment 2.3" (3rd file inside the 2nd attachment): logs use this
 
 
 def extract_attachments(attachments: Iterable[tuple[str, str | None, bytes]],
@@ -43,13 +44,14 @@ def extract_attachments(attachments: Iterable[tuple[str, str | None, bytes]],
     pending: deque[_Pending] = deque()
     for index, (name, content_type, data) in enumerate(attachments, start=1):
         name = str(name or f"attachment {index}")
-        pending.append(_Pending(name, name, content_type, bytes(data or b""), 0))
+        pending.append(_Pending(name, name, content_type, bytes(data or b""), 0,
+                                position=f"attachment {index}"))
     while pending:
         item = pending.popleft()
         try:
             children = walk.scan(item)
         except Exception as exc:  # a bug of ours must not fail the check: report the file
-            log.error("extract: internal error on %s (%s)", item.source, type(exc).__name__)
+            log.error("extract: internal error on %s (%s)", item.position, type(exc).__name__)
             label = LABELS.get(EXT_KINDS.get(extension(item.name), ""), "file")
             walk.problem(item, reasons.damaged(label))
             children = []
@@ -97,7 +99,7 @@ class _Walk:
             return []
         started = time.monotonic()
         result = self._parse(item, kind)
-        log.debug("extract: %s (%s, %d bytes) in %.1f ms", item.source, result.kind or kind,
+        log.debug("extract: %s (%s, %d bytes) in %.1f ms", item.position, result.kind or kind,
                   len(item.data), (time.monotonic() - started) * 1000)
         self._merge(item, result)
         return self._children(item, result.children)
@@ -119,7 +121,7 @@ class _Walk:
                   data=item.data, depth=item.depth, limits=self.limits,
                   seconds_left=max(self.deadline - time.monotonic(), 0.0),
                   chars_left=self.chars_left, members_left=self.members_left,
-                  bytes_left=self.bytes_left - len(item.data))
+                  bytes_left=self.bytes_left - len(item.data), position=item.position)
         if kind in IN_PROCESS and len(item.data) <= IN_PROCESS_MAX_BYTES or not self.limits.isolate:
             return parse(job)
         if self.pool is None:
@@ -156,14 +158,15 @@ class _Walk:
                 self.problem(item, reasons.too_deep(self.limits))
             return []
         kept: list[_Pending] = []
-        for child in children:
+        for number, child in enumerate(children, start=1):
             if self.members_left <= 0:
                 self.problem(item, reasons.too_many_members(self.limits))
                 break
             self.members_left -= 1
             kept.append(_Pending(join_source(item.source, child.name), child.name,
                                  child.content_type, child.data, depth,
-                                 child.optional or item.optional, item.source))
+                                 child.optional or item.optional, item.source,
+                                 f"{item.position}.{number}"))
         return kept
 
 

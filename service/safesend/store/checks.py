@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from ..client_names import stored_client
 from ..facts import Facts
 from ..message import Message
 from ..verdict import Verdict
@@ -28,9 +29,10 @@ def record_check(session: Session, tenant_id: str, message: Message, verdict: Ve
                  facts: Facts | None, message_hash: str, actor: str = "",
                  duration_ms: int = 0) -> Check:
     visible_external = facts.external_count(facts.visible) if facts else 0
+    client_app, client_version = stored_client(message.client.app, message.client.version)
     row = Check(
         id=verdict.check_id, tenant_id=tenant_id, sender=message.sender, actor=actor,
-        client_app=message.client.app[:64], client_version=message.client.version[:64],
+        client_app=client_app, client_version=client_version,
         to_count=len(message.to), cc_count=len(message.cc), bcc_count=len(message.bcc),
         visible_external=visible_external,
         audience=facts.total_audience if facts else len(message.recipients()),

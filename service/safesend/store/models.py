@@ -165,7 +165,7 @@ class User(Base):
 
 
 class AuditEntry(Base):
-    """Append-only: each entry carries the hash of the tenant's previous one."""
+    """Append-only (UPDATE and DELETE refused): each entry carries the HMAC of the tenant's previous one."""
 
     __tablename__ = "audit_log"
     __table_args__ = (UniqueConstraint("tenant_id", "seq"),)
@@ -191,5 +191,7 @@ class SignInFailure(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
 
+# Issue 10: atomic sign-in counters (migration 0003).
+from .signin_counters import SignInCounter  # noqa: E402,F401
 # Incident response (issue 13, migration 0006).
 from . import incident_models  # noqa: E402,F401

@@ -30,8 +30,12 @@ def create_user(session: Session, tenant_id: str, email: str, role: str, actor: 
     if "@" not in email or len(email) > 320 or " " in email:
         raise UserError("Enter an email address like it-lead@district.org.", "email")
     _check_role(role)
-    if find_by_email(session, email) is not None:
+    existing = find_by_email(session, email)
+    if existing is not None and existing.tenant_id == tenant_id:
         raise UserError(f"{email} already has a SafeSend account.", "email")
+    if existing is not None:
+        # Another organization's user: say nothing about it (issue 10).
+        raise UserError("This address cannot be added here. Ask your SafeSend operator.", "email")
     user = User(tenant_id=tenant_id, email=email, name=name.strip()[:200], role=role,
                 role_source=role_source, password_hash=password_hash, external_id=external_id,
                 created_by=actor)

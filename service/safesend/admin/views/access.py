@@ -62,6 +62,11 @@ def access_key_revoke(key_id: int):
 def access_user_create():
     form = request.form
     email, role, password = form.get("email", ""), form.get("role", ""), form.get("password", "")
+    # IT adds people of its own district only; so no answer here can tell
+    # whether an address has an account in another organization.
+    outside = _outside_district(email)
+    if outside:
+        return _page({"email": outside}, status=400, form=form)
     try:
         password_hash = None
         if password:
@@ -75,6 +80,20 @@ def access_user_create():
     except users.UserError as exc:
         return _page({exc.field or "email": str(exc)}, status=400, form=form)
     return redirect(url_for("admin.access", notice=f"{users.normalize_email(email)} added."))
+
+
+def _outside_district(email: str) -> str:
+    """Why `email` is not an address of this tenant's district ('' when it is):
+    the policy's internal domains, or the acting IT user's own domain."""
+    domain = users.normalize_email(email).rpartition("@")[2]
+    if not domain:
+        return ""   # not an address at all: create_user says so
+    with transaction(services().sessions) as db:
+        policy = services().policy_for(db, current_user().tenant_id)
+    district = policy.internal_domain_set(current_user().email.rpartition("@")[2].lower())
+    if any(domain == d or domain.endswith("." + d) for d in district):
+        return ""
+    return f"Add addresses of your district only ({', '.join(sorted(district))})."
 
 
 @bp.post("/access/users/<int:user_id>")

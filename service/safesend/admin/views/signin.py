@@ -25,8 +25,10 @@ TOO_MANY = "Too many attempts. Wait a few minutes, then try again."
 
 
 def _safe_next(target: str | None) -> str:
-    """Only console paths: never an open redirect to another site."""
-    if target and target.startswith("/admin") and not target.startswith("//") and "\\" not in target:
+    """Only console paths: never an open redirect to another site, and nothing
+    that cannot go in a Location header (a newline or other control character)."""
+    if (target and target.startswith("/admin") and not target.startswith("//")
+            and "\\" not in target and target.isprintable() and target.isascii()):
         return target
     return url_for("admin.dashboard")
 
@@ -55,18 +57,19 @@ def signin_password():
     email = users.normalize_email(request.form.get("email", ""))
     password = request.form.get("password", "")
     limits = sign_in_methods().limits
+    # Counted (and committed) before the password is checked: simultaneous
+    # guesses cannot all slip under the limit.
+    if not throttle.attempt(services().sessions, limits, _client_address(), email):
+        return _signin_page(TOO_MANY, 429, email)
     with transaction(services().sessions) as db:
-        if throttle.blocked(db, limits, _client_address(), email):
-            return _signin_page(TOO_MANY, 429, email)
         user = users.find_by_email(db, email) if email else None
         if not verify_password(user.password_hash if user else None, password) or user is None:
-            throttle.record_failure(db, limits, _client_address(), email)
             return _signin_page(WRONG_PASSWORD, 401, email)
         if user.disabled_at is not None:
             return _signin_page("This SafeSend account is disabled. Ask IT.", 403, email)
         if needs_rehash(user.password_hash or ""):
             users.rehash_password(user, hash_password(password))
-        throttle.record_success(db, email)
+        throttle.record_success(db, limits, _client_address(), email)
         users.record_sign_in(user, "password")
         console_session.begin(user, "password")
     return redirect(_safe_next(request.form.get("next")))
