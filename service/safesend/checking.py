@@ -1,32 +1,46 @@
-"""Run one check for a caller: policy, seams, engine, and the record."""
+"""Run one check for a caller: policy, seams, engine, and the record.
+
+A check reads what it needs in one short transaction, evaluates with no
+database connection held (extraction and directory look-ups may take up to
+the time budget), then records the verdict in a second short transaction:
+slow checks never hold pool connections that quick ones are waiting for.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
 
-from sqlalchemy.orm import Session
-
 from .auth import Principal
 from .engine import evaluate
+from .facts import CheckContext
 from .fingerprint import message_fingerprint
 from .message import Message
 from .policy import Policy
 from .store.checks import record_check
+from .store.db import transaction
 from .verdict import Verdict
 
 log = logging.getLogger("safesend.checks")
 
 
-def run_check(services, session: Session, principal: Principal, message: Message,
-              policy: Policy) -> Verdict:
+def prepare_check(services, tenant_id: str) -> tuple[Policy, CheckContext]:
+    """The tenant's current policy and check context, read in one short transaction."""
+    with transaction(services.sessions) as session:
+        policy = services.policy_for(session, tenant_id)
+        context = services.context_for(session, tenant_id, policy)
+    return policy, context
+
+
+def run_check(services, principal: Principal, message: Message, policy: Policy,
+              context: CheckContext) -> Verdict:
     started = time.perf_counter()
-    context = services.context_for(session, principal.tenant_id, policy)
-    verdict, facts = evaluate(message, policy, context)
+    verdict, facts = evaluate(message, policy, context)  # no connection is held here
     elapsed_ms = int((time.perf_counter() - started) * 1000)
-    record_check(session, principal.tenant_id, message, verdict, facts,
-                 message_fingerprint(message, services.fingerprint_key),
-                 actor=principal.email or principal.subject, duration_ms=elapsed_ms)
+    with transaction(services.sessions) as session:
+        record_check(session, principal.tenant_id, message, verdict, facts,
+                     message_fingerprint(message, services.fingerprint_key),
+                     actor=principal.email or principal.subject, duration_ms=elapsed_ms)
     # Counts and names only: never subject, body or attachment content.
     log.info("check %s tenant=%s action=%s rules=%s recipients=%d attachments=%d ms=%d",
              verdict.check_id, principal.tenant_id, verdict.action,

@@ -120,7 +120,8 @@ class Services:
 
 
 def build_services(settings: Settings, migrate: bool = True) -> Services:
-    engine = db.make_engine(settings.database_url)
+    engine = db.make_engine(settings.database_url, settings.db_pool_size, settings.db_max_overflow,
+                            settings.db_pool_timeout)
     if migrate:
         db.upgrade(engine)
     sessions = db.make_sessions(engine)
