@@ -61,14 +61,8 @@ class _Walk:
     def __init__(self, limits: ExtractLimits):
         self.limits = limits
         self.extraction = Extraction()
-        self.pool = None
-        if limits.isolate:
-            from .isolation import default_pool
-
-            try:
-                self.pool = default_pool()
-            except Exception as exc:  # cannot start processes: never parse hostile files unguarded
-                log.error("extract: no worker pool (%s)", type(exc).__name__)
+        self._pool = None
+        self._pool_tried = False
         self.deadline = time.monotonic() + limits.time_budget_seconds
         self.bytes_left = limits.max_total_bytes
         self.chars_left = limits.max_text_chars
@@ -122,9 +116,23 @@ class _Walk:
                   bytes_left=self.bytes_left - len(item.data))
         if kind in IN_PROCESS and len(item.data) <= IN_PROCESS_MAX_BYTES or not self.limits.isolate:
             return parse(job)
-        if self.pool is None:
+        pool = self._worker_pool()
+        if pool is None:
             return FileResult(kind=kind, problems=[Unscannable(item.source, UNAVAILABLE)])
-        return self.pool.run(job, self.deadline)
+        return pool.run(job, self.deadline)
+
+    def _worker_pool(self):
+        """The process's worker pool, started only when a file needs a worker: a
+        text-only message (the CLI's usual case) never starts a process."""
+        if not self._pool_tried:
+            self._pool_tried = True
+            from .isolation import default_pool
+
+            try:
+                self._pool = default_pool()
+            except Exception as exc:  # cannot start processes: never parse hostile files unguarded
+                log.error("extract: no worker pool (%s)", type(exc).__name__)
+        return self._pool
 
     def _merge(self, item: _Pending, result: FileResult) -> None:
         out = self.extraction
