@@ -87,7 +87,7 @@ def check(files: tuple[str, ...], policy_file: str | None, as_json: bool) -> Non
     worst, failed = "allow", False
     for name in files:
         try:
-            message = read_message_file(name)
+            message = read_message_file(name, policy.limits.max_recipients)
         except MailFileError as exc:
             failed = True
             click.echo(f"error: {exc}", err=True)
