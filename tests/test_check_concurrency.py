@@ -85,3 +85,18 @@ def test_testing_flag_reads_false_as_false(monkeypatch, tmp_path):
         assert load_settings({"instance_path": str(tmp_path)}).testing is expected, value
     monkeypatch.delenv("SAFESEND_TESTING")
     assert load_settings({"instance_path": str(tmp_path), "testing": True}).testing is True
+
+
+def test_extraction_workers_run_at_lower_cpu_priority(hook_pool):
+    """Big attachments are parsed at a lower priority than the web process, so
+    they cannot starve quick checks of CPU on a busy machine."""
+    import os
+
+    from safesend.extract.worker import WORKER_NICENESS
+
+    with hook_pool._cond:
+        ready = list(hook_pool._idle)
+    assert ready
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    for worker in ready:
+        assert os.getpriority(os.PRIO_PROCESS, worker.proc.pid) == min(19, own + WORKER_NICENESS)

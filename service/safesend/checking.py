@@ -25,11 +25,10 @@ log = logging.getLogger("safesend.checks")
 
 
 def prepare_check(services, tenant_id: str) -> tuple[Policy, CheckContext]:
-    """The tenant's current policy and check context, read in one short transaction."""
-    with transaction(services.sessions) as session:
-        policy = services.policy_for(session, tenant_id)
-        context = services.context_for(session, tenant_id, policy)
-    return policy, context
+    """The tenant's current policy and check context: one autocommit query
+    (plus the policy document or roster blob when they changed)."""
+    with transaction(services.reads or services.sessions) as session:
+        return services.check_inputs(session, tenant_id)
 
 
 def run_check(services, principal: Principal, message: Message, policy: Policy,

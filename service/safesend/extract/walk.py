@@ -11,11 +11,12 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ..bugs import where
 from . import reasons
 from .dispatch import parse
 from .isolation import UNAVAILABLE
 from .model import Child, Extraction, ExtractLimits, FileResult, Job, Unscannable, join_source
-from .sniff import EXT_KINDS, IN_PROCESS, LABELS, SKIPPED, UNSUPPORTED, extension, sniff
+from .sniff import IN_PROCESS, LABELS, SKIPPED, UNSUPPORTED, sniff
 
 log = logging.getLogger("safesend.extract")
 
@@ -49,9 +50,8 @@ def extract_attachments(attachments: Iterable[tuple[str, str | None, bytes]],
         try:
             children = walk.scan(item)
         except Exception as exc:  # a bug of ours must not fail the check: report the file
-            log.error("extract: internal error on %s (%s)", item.source, type(exc).__name__)
-            label = LABELS.get(EXT_KINDS.get(extension(item.name), ""), "file")
-            walk.problem(item, reasons.damaged(label))
+            walk.internal_error(where(exc))
+            walk.problem(item, reasons.INTERNAL)
             children = []
         pending.extendleft(reversed(children))  # depth-first, in document order
     return walk.extraction
@@ -67,6 +67,11 @@ class _Walk:
         self.bytes_left = limits.max_total_bytes
         self.chars_left = limits.max_text_chars
         self.members_left = limits.max_members
+
+    def internal_error(self, location: str) -> None:
+        # Type and module:line only: never the file's name or content.
+        log.error("extract: internal error (%s)", location)
+        self.extraction.internal_errors.append(location)
 
     def problem(self, item: _Pending, reason: str, name: str | None = None) -> None:
         problem = Unscannable(name or item.source, reason)
@@ -91,8 +96,9 @@ class _Walk:
             return []
         started = time.monotonic()
         result = self._parse(item, kind)
-        log.debug("extract: %s (%s, %d bytes) in %.1f ms", item.source, result.kind or kind,
-                  len(item.data), (time.monotonic() - started) * 1000)
+        # Kind and size only: file names carry student names.
+        log.debug("extract: a %s file of %d bytes in %.1f ms", result.kind or kind, len(item.data),
+                  (time.monotonic() - started) * 1000)
         self._merge(item, result)
         return self._children(item, result.children)
 
@@ -136,6 +142,8 @@ class _Walk:
 
     def _merge(self, item: _Pending, result: FileResult) -> None:
         out = self.extraction
+        if result.internal_error:
+            self.internal_error(result.internal_error)
         for segment in result.segments:
             self.chars_left -= len(segment.text)
         for table in result.tables:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from ..facts import Facts
 from ..message import Message
 from ..verdict import Verdict
+from . import internal_errors
 from .models import Check, CheckFinding, Override
 
 
@@ -41,6 +42,9 @@ def record_check(session: Session, tenant_id: str, message: Message, verdict: Ve
                   for f in (*verdict.findings, *verdict.audit_findings)],
     )
     session.add(row)
+    internal = getattr(facts.content, "internal_errors", None) if facts else None
+    if internal:  # bugs of ours while reading or scanning, for the dashboard
+        internal_errors.record(session, tenant_id, row.id, internal)
     session.flush()
     return row
 

@@ -189,3 +189,7 @@ class SignInFailure(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(400))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+# Bugs of ours while reading or scanning files (issue 10): their own module.
+from . import internal_errors  # noqa: E402,F401
