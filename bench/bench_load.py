@@ -16,6 +16,9 @@ same machine in the same run, one after the other:
 
 Prints numbers; asserts nothing. The machine is shared: compare the two
 code versions measured in the same run rather than figures across runs.
+"server CPU" is the gunicorn processes' CPU time per check in the
+throughput run (PostgreSQL's own CPU not included): the figure that load on
+the machine disturbs least.
 """
 
 from __future__ import annotations
@@ -109,6 +112,22 @@ class Server:
                 time.sleep(0.3)
         raise RuntimeError(f"server did not start; see {self.log.name}")
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the gunicorn master and its workers so far (Linux /proc)."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        pids = [self.proc.pid]
+        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
+        if children.exists():
+            pids += [int(p) for p in children.read_text().split()]
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / ticks
+        return total
+
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=30)
@@ -156,9 +175,11 @@ def measure(label: str, code: Path | None, args, quick_body: str, slow_body: byt
     server = Server(code, args.workers, args.threads)
     try:
         hey(server, quick_body, 3, args.clients)  # warm-up: workers, pools, caches
+        cpu_before = server.cpu_seconds()
         count, lat, err = hey(server, quick_body, args.seconds, args.clients)
+        cpu_ms = (server.cpu_seconds() - cpu_before) * 1000 / max(count, 1)
         result = {"label": label, "throughput": count / args.seconds, "p50": percentile(lat, .5),
-                  "p99": percentile(lat, .99), "errors": err}
+                  "p99": percentile(lat, .99), "errors": err, "cpu_ms": cpu_ms}
         per_client = args.rate / args.rate_clients
         count, lat, err = hey(server, quick_body, args.seconds, args.rate_clients, per_client)
         result.update(rate=count / args.seconds, rate_p50=percentile(lat, .5), rate_p99=percentile(lat, .99),
@@ -184,7 +205,7 @@ def measure(label: str, code: Path | None, args, quick_body: str, slow_body: byt
 def report(r: dict) -> None:
     print(f"{r['label']}:")
     print(f"  throughput      {r['throughput']:6.0f} checks/s  p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms"
-          f"  non-200 {r['errors']}")
+          f"  non-200 {r['errors']}  server CPU {r['cpu_ms']:.1f} ms/check")
     print(f"  at fixed rate   {r['rate']:6.0f} checks/s  p50 {r['rate_p50']:6.1f} ms"
           f"  p99 {r['rate_p99']:6.1f} ms  non-200 {r['rate_errors']}")
     print(f"  + 8 x 5 MB      {r['mixed_rate']:6.0f} checks/s  p50 {r['mixed_p50']:6.1f} ms"
@@ -196,7 +217,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--threads", type=int, default=16, help="threads per gunicorn worker")
     parser.add_argument("--clients", type=int, default=16, help="connections in the throughput run")
     parser.add_argument("--rate", type=float, default=300, help="checks/s in the fixed-rate runs")
     parser.add_argument("--rate-clients", type=int, default=20)

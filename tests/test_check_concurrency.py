@@ -100,3 +100,37 @@ def test_extraction_workers_run_at_lower_cpu_priority(hook_pool):
     own = os.getpriority(os.PRIO_PROCESS, 0)
     for worker in ready:
         assert os.getpriority(os.PRIO_PROCESS, worker.proc.pid) == min(19, own + WORKER_NICENESS)
+
+
+def test_checks_with_big_attachments_take_turns(make_app, make_key, hook_pool):
+    """With SAFESEND_HEAVY_CHECKS=1 two checks with 1 MB+ attachments are
+    evaluated one after the other (their in-process scanning would otherwise
+    share the GIL with every quick check), while quick checks go straight through."""
+    app = make_app(heavy_checks=1)
+    client_key = {"Authorization": f"Bearer {make_key('client')}"}
+    it_key = {"Authorization": f"Bearer {make_key('it')}"}
+    policy = {"internal_domains": [DISTRICT], "limits": {"time_budget_seconds": 2}}
+    assert app.test_client().put("/api/v1/policy", json=policy, headers=it_key).status_code == 200
+    big = base64.b64encode(b"SAFESEND-TEST-HOOK: cooperative\n" + b"\0" * (1024 * 1024)).decode()
+    heavy_body = check_request(to=parents(3), attachments=[
+        {"name": "big.bin", "content_type": "application/octet-stream", "content_base64": big}])
+    statuses: list[int] = []
+
+    def heavy_check() -> None:
+        response = app.test_client().post("/api/v1/checks", json=heavy_body, headers=client_key)
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=heavy_check) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    most_busy, quick_ok = 0, 0
+    while any(t.is_alive() for t in threads):
+        most_busy = max(most_busy, _busy_workers(hook_pool))
+        if quick_ok < 3 and _busy_workers(hook_pool) == 1:
+            quick = app.test_client().post("/api/v1/checks", json=check_request(to=parents(30)),
+                                           headers=client_key)
+            quick_ok += quick.status_code == 200
+        time.sleep(0.02)
+    assert statuses == [200, 200]
+    assert most_busy == 1  # never both at once, though two extraction workers were free
+    assert quick_ok == 3   # quick checks were not held back by the waiting heavy one

@@ -9,7 +9,9 @@ slow checks never hold pool connections that quick ones are waiting for.
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from contextlib import contextmanager
 
 from .auth import Principal
 from .engine import evaluate
@@ -23,6 +25,26 @@ from .verdict import Verdict
 
 log = logging.getLogger("safesend.checks")
 
+HEAVY_BYTES = 1024 * 1024  # attachments at least this big (together) make a check "heavy"
+_heavy_lock = threading.Lock()
+_heavy_slots: dict[int, threading.BoundedSemaphore] = {}
+
+
+@contextmanager
+def heavy_slot(services, message: Message):
+    """Checks with big attachments take turns (SAFESEND_HEAVY_CHECKS per process):
+    scanning their text runs in this process and holds the GIL, so without a
+    bound a burst of them would starve the quick checks sharing the process.
+    The time budget starts after the wait (it is taken in scan_message)."""
+    if sum(len(a.data) for a in message.attachments) < HEAVY_BYTES:
+        yield
+        return
+    slots = services.settings.heavy_checks
+    with _heavy_lock:
+        semaphore = _heavy_slots.setdefault(slots, threading.BoundedSemaphore(slots))
+    with semaphore:
+        yield
+
 
 def prepare_check(services, tenant_id: str) -> tuple[Policy, CheckContext]:
     """The tenant's current policy and check context: one autocommit query
@@ -34,7 +56,8 @@ def prepare_check(services, tenant_id: str) -> tuple[Policy, CheckContext]:
 def run_check(services, principal: Principal, message: Message, policy: Policy,
               context: CheckContext) -> Verdict:
     started = time.perf_counter()
-    verdict, facts = evaluate(message, policy, context)  # no connection is held here
+    with heavy_slot(services, message):
+        verdict, facts = evaluate(message, policy, context)  # no connection is held here
     elapsed_ms = int((time.perf_counter() - started) * 1000)
     with transaction(services.sessions) as session:
         record_check(session, principal.tenant_id, message, verdict, facts,

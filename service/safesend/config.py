@@ -28,6 +28,7 @@ class Settings:
     db_pool_size: int = 10
     db_max_overflow: int = 20
     db_pool_timeout: float = 30.0
+    heavy_checks: int = 2  # checks with big attachments evaluated at once per process
     # Outlook add-in and Entra ID tokens (issue 4): see addin/ and identity/.
     entra_client_id: str = ""
     entra_audiences: list[str] = field(default_factory=list)   # extra accepted audiences (App ID URI)
@@ -81,6 +82,7 @@ def load_settings(overrides: dict | None = None) -> Settings:
         db_pool_size=int(env.get("db_pool_size") or 10),
         db_max_overflow=int(_given(env.get("db_max_overflow"), 20)),
         db_pool_timeout=float(env.get("db_pool_timeout") or 30),
+        heavy_checks=max(1, int(env.get("heavy_checks") or 2)),
         # Outlook add-in and Entra ID tokens (issue 4).
         entra_client_id=str(env.get("entra_client_id", "")).strip(),
         entra_audiences=_list(env.get("entra_audience", "")),

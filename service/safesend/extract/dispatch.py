@@ -148,7 +148,7 @@ def _test_hook(data: bytes, out: Out) -> None:
     in workers started with SAFESEND_EXTRACT_TEST_HOOKS=1 (test pools)."""
     if os.environ.get(TEST_HOOKS_ENV) != "1":
         raise ScanStop(reasons.unreadable_format(LABELS["unknown"]))
-    action = data.split(b":", 1)[1].strip()
+    action = data.split(b":", 1)[1].split(b"\n", 1)[0].strip()  # padding may follow a newline
     if action == b"spin":  # pure Python, never checks the clock
         while True:
             pass
