@@ -23,6 +23,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         JSON_SORT_KEYS=False,
         TESTING=settings.testing,
     )
+    # Chunked bodies have no Content-Length: count them while they are read (413, not 400).
+    from .bodylimit import LimitChunkedBodies
+
+    app.wsgi_app = LimitChunkedBodies(app.wsgi_app, settings.max_request_bytes)  # type: ignore[method-assign]
     if settings.trust_proxy:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     if not app.debug and not logging.getLogger("safesend").handlers:

@@ -72,7 +72,8 @@ def authenticate() -> Principal:
 
 
 def _from_api_key(token: str) -> Principal | None:
-    with transaction(current_app.extensions["safesend"].sessions) as session:
+    services = current_app.extensions["safesend"]
+    with transaction(services.reads or services.sessions) as session:  # one autocommit SELECT
         row = apikeys.find_active_key(session, token)
         if row is None:
             return None

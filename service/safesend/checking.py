@@ -1,32 +1,68 @@
-"""Run one check for a caller: policy, seams, engine, and the record."""
+"""Run one check for a caller: policy, seams, engine, and the record.
+
+A check reads what it needs in one short transaction, evaluates with no
+database connection held (extraction and directory look-ups may take up to
+the time budget), then records the verdict in a second short transaction:
+slow checks never hold pool connections that quick ones are waiting for.
+"""
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
-
-from sqlalchemy.orm import Session
+from contextlib import contextmanager
 
 from .auth import Principal
 from .engine import evaluate
+from .facts import CheckContext
 from .fingerprint import message_fingerprint
 from .message import Message
 from .policy import Policy
 from .store.checks import record_check
+from .store.db import transaction
 from .verdict import Verdict
 
 log = logging.getLogger("safesend.checks")
 
+HEAVY_BYTES = 1024 * 1024  # attachments at least this big (together) make a check "heavy"
+_heavy_lock = threading.Lock()
+_heavy_slots: dict[int, threading.BoundedSemaphore] = {}
 
-def run_check(services, session: Session, principal: Principal, message: Message,
-              policy: Policy) -> Verdict:
+
+@contextmanager
+def heavy_slot(services, message: Message):
+    """Checks with big attachments take turns (SAFESEND_HEAVY_CHECKS per process):
+    scanning their text runs in this process and holds the GIL, so without a
+    bound a burst of them would starve the quick checks sharing the process.
+    The time budget starts after the wait (it is taken in scan_message)."""
+    if sum(len(a.data) for a in message.attachments) < HEAVY_BYTES:
+        yield
+        return
+    slots = services.settings.heavy_checks
+    with _heavy_lock:
+        semaphore = _heavy_slots.setdefault(slots, threading.BoundedSemaphore(slots))
+    with semaphore:
+        yield
+
+
+def prepare_check(services, tenant_id: str) -> tuple[Policy, CheckContext]:
+    """The tenant's current policy and check context: one autocommit query
+    (plus the policy document or roster blob when they changed)."""
+    with transaction(services.reads or services.sessions) as session:
+        return services.check_inputs(session, tenant_id)
+
+
+def run_check(services, principal: Principal, message: Message, policy: Policy,
+              context: CheckContext) -> Verdict:
     started = time.perf_counter()
-    context = services.context_for(session, principal.tenant_id, policy)
-    verdict, facts = evaluate(message, policy, context)
+    with heavy_slot(services, message):
+        verdict, facts = evaluate(message, policy, context)  # no connection is held here
     elapsed_ms = int((time.perf_counter() - started) * 1000)
-    record_check(session, principal.tenant_id, message, verdict, facts,
-                 message_fingerprint(message, services.fingerprint_key),
-                 actor=principal.email or principal.subject, duration_ms=elapsed_ms)
+    with transaction(services.sessions) as session:
+        record_check(session, principal.tenant_id, message, verdict, facts,
+                     message_fingerprint(message, services.fingerprint_key),
+                     actor=principal.email or principal.subject, duration_ms=elapsed_ms)
     # Counts and names only: never subject, body or attachment content.
     log.info("check %s tenant=%s action=%s rules=%s recipients=%d attachments=%d ms=%d",
              verdict.check_id, principal.tenant_id, verdict.action,

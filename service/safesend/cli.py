@@ -80,21 +80,17 @@ def check(files: tuple[str, ...], policy_file: str | None, as_json: bool) -> Non
     """Check .eml/.msg files. Exit 0 all allowed, 1 any warning or stronger, 2 on errors."""
     from .engine import evaluate
     from .mailfile import MailFileError, read_message_file
-    from .policy import PolicyError, load_policy_file
+    from .policy import PolicyError
 
-    services = _services()
     try:
-        with transaction(services.sessions) as session:
-            policy = (load_policy_file(policy_file) if policy_file
-                      else services.policy_for(session, DEFAULT_TENANT))
-            context_for = services.context_for(session, DEFAULT_TENANT, policy)
+        policy, context_for = _check_setup(policy_file)
     except PolicyError as exc:
         click.echo(f"error: policy {policy_file}: {exc}", err=True)
         sys.exit(EXIT_ERROR)
     worst, failed = "allow", False
     for name in files:
         try:
-            message = read_message_file(name)
+            message = read_message_file(name, policy.limits.max_recipients)
         except MailFileError as exc:
             failed = True
             click.echo(f"error: {exc}", err=True)
@@ -110,6 +106,29 @@ def check(files: tuple[str, ...], policy_file: str | None, as_json: bool) -> Non
         else:
             _print_verdict(name, verdict)
     sys.exit(EXIT_ERROR if failed else (EXIT_OK if worst == "allow" else EXIT_WARN))
+
+
+def _check_setup(policy_file: str | None):
+    """Policy and context for `check`. Reading needs no migration check (importing
+    Alembic costs more than the check itself); a database that is not ready yet,
+    or a policy file to sync (SAFESEND_POLICY), takes the migrating path."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .policy import load_policy_file
+
+    settings = load_settings()
+    for migrate in ((True,) if settings.policy_file else (False, True)):
+        services = _services(migrate=migrate)
+        try:
+            with transaction(services.sessions) as session:
+                policy = (load_policy_file(policy_file) if policy_file
+                          else services.policy_for(session, DEFAULT_TENANT))
+                return policy, services.context_for(session, DEFAULT_TENANT, policy)
+        except SQLAlchemyError:
+            if migrate:
+                raise
+            services.close()  # no tables yet, or an older schema: migrate, then read
+    raise AssertionError("unreachable")
 
 
 def _write_or_print(text: str, output: str | None, what: str) -> None:

@@ -24,6 +24,11 @@ class Settings:
     redis_url: str = ""
     max_request_bytes: int = 40 * 1024 * 1024
     testing: bool = False
+    # Database connections per web process (checks hold one only to read and to record).
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
+    db_pool_timeout: float = 30.0
+    heavy_checks: int = 2  # checks with big attachments evaluated at once per process
     # Outlook add-in and Entra ID tokens (issue 4): see addin/ and identity/.
     entra_client_id: str = ""
     entra_audiences: list[str] = field(default_factory=list)   # extra accepted audiences (App ID URI)
@@ -77,7 +82,11 @@ def load_settings(overrides: dict | None = None) -> Settings:
         public_url=str(env.get("public_url", "")).rstrip("/"),
         redis_url=str(env.get("redis_url", "")),
         max_request_bytes=int(env.get("max_request_bytes") or 40 * 1024 * 1024),
-        testing=bool(env.get("testing", False)),
+        testing=_flag(env.get("testing", False)),
+        db_pool_size=int(env.get("db_pool_size") or 10),
+        db_max_overflow=int(_given(env.get("db_max_overflow"), 20)),
+        db_pool_timeout=float(env.get("db_pool_timeout") or 30),
+        heavy_checks=max(1, int(env.get("heavy_checks") or 2)),
         # Outlook add-in and Entra ID tokens (issue 4).
         entra_client_id=str(env.get("entra_client_id", "")).strip(),
         entra_audiences=_list(env.get("entra_audience", "")),
@@ -111,6 +120,18 @@ def load_settings(overrides: dict | None = None) -> Settings:
         audit_key=str(env.get("audit_key", "")).strip(),
         audit_head_dir=Path(env["audit_head_dir"]) if env.get("audit_head_dir") else None,
     )
+
+
+def _given(value, default):
+    """The value unless it is unset or empty (0 is a value)."""
+    return default if value is None or value == "" else value
+
+
+def _flag(value) -> bool:
+    """True for True, 1, "1", "true", "yes", "on"; "false", "0" and "" are False."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
 
 
 def _list(value) -> list[str]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from .detect import ContentDetections, DetectConfig, IdPatternConfig, RosterIndex, scan_content
 from .extract import ExtractLimits, TextSegment, Unscannable, extract_attachments
+from .extract.reasons import INTERNAL
 from .message import Message
 from .policy import Detection, Policy
 
@@ -29,6 +30,7 @@ class ContentReport:
     detections: ContentDetections
     unscannable: list[Unscannable] = field(default_factory=list)
     attachment_names: tuple[str, ...] = ()
+    internal_errors: list[str] = field(default_factory=list)  # bugs of ours: type and module:line
 
     @property
     def students(self) -> int:
@@ -58,11 +60,15 @@ def scan_message(message: Message, policy: Policy, body: str,
     detections = scan_content(segments, extraction.tables, detect_config(policy.detection),
                               roster, deadline)
     problems.extend(_incomplete_scan(detections, problems))
-    return ContentReport(detections, problems, tuple(a.name for a in message.attachments))
+    return ContentReport(detections, problems, tuple(a.name for a in message.attachments),
+                         [*extraction.internal_errors, *detections.internal_error_locations])
 
 
 def _incomplete_scan(detections: ContentDetections, problems: list[Unscannable]):
     """Say why a scan stopped early, once, in words IT can act on."""
+    for source in detections.internal_errors:
+        if not any(p.name == source and p.reason == INTERNAL for p in problems):
+            yield Unscannable(source, INTERNAL)
     if detections.timed_out_patterns:
         names = ", ".join(detections.timed_out_patterns)
         yield Unscannable("the message", f"the district's ID pattern ({names}) was too slow on it "

@@ -8,6 +8,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,10 +18,11 @@ from .content import scan_message
 from .detect import RosterHasher, RosterIndex, RosterKeyError
 from .facts import CheckContext
 from .fingerprint import derive_key
-from .policy import Policy, load_policy_file
+from .policy import Policy, load_policy_file, parse_policy
 from .store import audit, db
 from .store.audit_head import HeadStore
-from .store.policies import current_policy, save_policy
+from .store.models import PolicyVersion, RosterSnapshot
+from .store.policies import current_policy, policy_at, save_policy
 from .store.roster import active_roster_id, roster_blob
 from .store.tenants import DEFAULT_TENANT, ensure_tenant
 
@@ -34,9 +36,11 @@ class Services:
     sessions: sessionmaker[Session]
     fingerprint_key: bytes
     roster_key: bytes
+    reads: sessionmaker[Session] | None = None  # autocommit single-statement reads (db.make_read_sessions)
     # Long-lived per-tenant helpers, rebuilt when their policy section changes.
     _directories: dict[str, tuple[str, Any]] = field(default_factory=dict)
     _rosters: dict[str, tuple[int, Any]] = field(default_factory=dict)
+    _policies: dict[str, tuple[int | None, Policy]] = field(default_factory=dict)
     # Why a tenant's directory section could not be used, for the dashboard.
     directory_errors: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -44,10 +48,31 @@ class Services:
     def policy_for(self, session: Session, tenant_id: str) -> Policy:
         return current_policy(session, tenant_id)
 
+    def check_inputs(self, session: Session, tenant_id: str) -> tuple[Policy, CheckContext]:
+        """Policy and context for a check in ONE query (the current policy version
+        and roster snapshot ids); a policy version is parsed once per process."""
+        version, snapshot = session.execute(select(
+            select(func.max(PolicyVersion.version)).where(PolicyVersion.tenant_id == tenant_id)
+            .scalar_subquery(),
+            select(RosterSnapshot.id).where(RosterSnapshot.tenant_id == tenant_id,
+                                            RosterSnapshot.active.is_(True))
+            .limit(1).scalar_subquery())).one()
+        cached = self._policies.get(tenant_id)
+        if cached is not None and cached[0] == version:
+            policy = cached[1]
+        else:
+            # Saved versions never change: a (tenant, version) pair parses to the same policy.
+            policy = (policy_at(session, tenant_id, version) if version else None) or parse_policy({})
+            self._policies[tenant_id] = (version, policy)
+        return policy, self._context(tenant_id, policy, self._roster_index(session, tenant_id, snapshot))
+
     def context_for(self, session: Session, tenant_id: str, policy: Policy,
                     check_id: str | None = None) -> CheckContext:
+        return self._context(tenant_id, policy, self.roster_for(session, tenant_id), check_id)
+
+    def _context(self, tenant_id: str, policy: Policy, roster, check_id: str | None = None
+                 ) -> CheckContext:
         directory = self.directory_for(tenant_id, policy)
-        roster = self.roster_for(session, tenant_id)
         return CheckContext(
             check_id=check_id,
             resolve_groups=directory.resolve if directory is not None else None,
@@ -57,7 +82,9 @@ class Services:
 
     def roster_for(self, session: Session, tenant_id: str):
         """The tenant's roster index, loaded once per imported snapshot."""
-        snapshot = active_roster_id(session, tenant_id)
+        return self._roster_index(session, tenant_id, active_roster_id(session, tenant_id))
+
+    def _roster_index(self, session: Session, tenant_id: str, snapshot: int | None):
         if snapshot is None:
             self._rosters.pop(tenant_id, None)
             return None
@@ -121,12 +148,13 @@ class Services:
 
 
 def build_services(settings: Settings, migrate: bool = True) -> Services:
-    engine = db.make_engine(settings.database_url)
+    engine = db.make_engine(settings.database_url, settings.db_pool_size, settings.db_max_overflow,
+                            settings.db_pool_timeout)
     if migrate:
         db.upgrade(engine)
     sessions = db.make_sessions(engine)
     services = Services(
-        settings=settings, engine=engine, sessions=sessions,
+        settings=settings, engine=engine, sessions=sessions, reads=db.make_read_sessions(engine),
         fingerprint_key=derive_key(settings.secret_key, "message-fingerprint"),
         roster_key=derive_key(settings.secret_key, "roster"),
     )

@@ -13,6 +13,7 @@ from sqlalchemy import DateTime, Integer, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from ..rules import RULES
+from ..store import internal_errors as internal_error_store
 from ..store.models import Check, CheckFinding, Override
 
 HIGH_SEVERITY = ("confirm", "block")
@@ -123,6 +124,11 @@ def test_mode_findings(db: Session, tenant_id: str, since: datetime) -> dict[str
             .group_by(CheckFinding.rule, CheckFinding.action)):
         result.setdefault(rule, {})[action] = int(count)
     return result
+
+
+def internal_errors(db: Session, tenant_id: str, since: datetime) -> tuple[int, int, list[tuple[str, int]]]:
+    """(errors, checks affected, most frequent locations): bugs of ours while reading files."""
+    return internal_error_store.summary(db, tenant_id, since)
 
 
 def _week_index(db: Session, column, start: datetime):

@@ -6,7 +6,7 @@ import email.utils
 
 from pydantic import ValidationError
 
-from ..mailfile import MailFileError, parse_message_bytes
+from ..mailfile import MailFileError, count_address_items, parse_message_bytes
 from ..message import Message
 from ..schemas import CheckRequest, RecipientIn, RequestError, to_message
 
@@ -21,11 +21,14 @@ def message_from_form(form, files, max_recipients: int) -> Message:
     upload = files.get("file")
     if upload is not None and upload.filename:
         try:
-            return parse_message_bytes(upload.read(), upload.filename)
+            return parse_message_bytes(upload.read(), upload.filename, max_recipients)
         except MailFileError as exc:
             raise TryInputError(str(exc), "file") from None
     if not any(form.get(name, "").strip() for name in ("to", "cc", "bcc")):
         raise TryInputError("Upload a message file, or enter at least one recipient.", "to")
+    pasted = count_address_items([form.get(name, "").replace(";", ",") for name in ("to", "cc", "bcc")])
+    if pasted > max_recipients:  # before parsing any of them
+        raise TryInputError(f"too many recipients: {pasted:,} (the limit is {max_recipients:,})", "to")
     try:
         request = CheckRequest(
             sender=form.get("sender", "").strip(), subject=form.get("subject", ""),

@@ -8,7 +8,7 @@ import io
 from flask import Response, current_app, g, jsonify, request
 
 from ..auth import current_principal, require
-from ..checking import run_check
+from ..checking import prepare_check, run_check
 from ..identity import ensure_may_check_as, ensure_owns_check
 from ..schemas import CheckRequest, OverrideRequest, RequestError, ReviewRequest, to_message
 from ..spreadsheet import safe_cell
@@ -29,15 +29,15 @@ def _services():
 def create_check():
     payload = json_body(CheckRequest)
     principal = current_principal()
-    with transaction(_services().sessions) as session:
-        policy = _services().policy_for(session, principal.tenant_id)
-        try:
-            message = to_message(payload, policy.limits.max_recipients)
-        except RequestError as exc:
-            raise ApiError(400, "invalid_request", str(exc), exc.field) from None
-        # A user token checks only its own messages (API keys: any sender).
-        ensure_may_check_as(principal, message.sender)
-        verdict = run_check(_services(), session, principal, message, policy)
+    policy, context = prepare_check(_services(), principal.tenant_id)
+    try:
+        message = to_message(payload, policy.limits.max_recipients)
+    except RequestError as exc:
+        raise ApiError(400, "invalid_request", str(exc), exc.field) from None
+    # A user token checks only its own messages (API keys: any sender).
+    ensure_may_check_as(principal, message.sender)
+    # Evaluated outside any transaction, then recorded (see checking.py).
+    verdict = run_check(_services(), principal, message, policy, context)
     g.safesend_check = verdict.check_id
     return jsonify(verdict.to_json()), 200
 

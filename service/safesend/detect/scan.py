@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import logging
 import math
 import re
 import time
@@ -37,6 +38,7 @@ from dataclasses import dataclass, field
 from itertools import chain, repeat
 from typing import Literal
 
+from ..bugs import where
 from .dates import find_dates, parse_date
 from .ids import (
     DEFAULT_ID_PATTERNS,
@@ -54,6 +56,8 @@ from .roster import RosterHit, RosterIndex, RosterSession, RowMatcher
 from .roster_csv import flag_label, is_truthy
 from .tables import NOT_STUDENT_PEOPLE, Role, TableProfile, columns_of, profile_table
 from .topics import DEFAULT_SENSITIVE_TERMS, SensitiveTerms, TermHit
+
+log = logging.getLogger("safesend.detect")
 
 DEFAULT_DOB_WORDS: tuple[str, ...] = (
     "dob", "d.o.b", "d.o.b.", "date of birth", "birth date", "birthdate", "birthday", "born",
@@ -157,6 +161,8 @@ class ContentDetections:
     partial: bool = False
     timed_out_patterns: tuple[str, ...] = ()
     failed_sources: tuple[str, ...] = ()  # sources a detector failed on (scan incomplete)
+    internal_errors: tuple[str, ...] = ()  # sources a bug of ours stopped (scan incomplete)
+    internal_error_locations: tuple[str, ...] = ()  # "TypeError at safesend/detect/x.py:12"
     elapsed_ms: float = 0.0
     # Roster references (RosterIndex.reference) of the students matched, and of
     # those with a plan or next to sensitive data: keyed hashes, never names.
@@ -220,6 +226,7 @@ class _Scan:
         self.partial = False
         self.timed_out: list[str] = []
         self.failed: list[str] = []
+        self.internal: list[tuple[str, str]] = []  # (source, where)
         self._labels: dict[str, set[str]] = {}
         self._flag_categories: dict[int, tuple[str, ...]] = {}
 
@@ -482,6 +489,8 @@ class _Scan:
             partial=self.partial or totals.partial,
             timed_out_patterns=tuple(self.timed_out),
             failed_sources=tuple(self.failed),
+            internal_errors=tuple(dict.fromkeys(source for source, _ in self.internal)),
+            internal_error_locations=tuple(location for _, location in self.internal),
             elapsed_ms=round((time.monotonic() - started) * 1000, 3),
             roster_students=matched,
             sensitive_roster_students=sensitive,
@@ -560,8 +569,15 @@ def _guarded(scan: _Scan, source: str, step: object, item: object) -> None:
     except RecursionError:  # pragma: no cover - pathological nesting
         scan.acc(source).partial = True
         scan.failed.append(source)
-    except (ValueError, TypeError, IndexError, KeyError, AttributeError, OverflowError):
-        # a detector bug on odd content must not crash a check; it is reported
+    except (TypeError, AttributeError, KeyError) as exc:
+        # A bug of ours must not crash a check: it is reported, logged (type and
+        # module:line only, never the source's name or text) and counted.
+        location = where(exc)
+        log.error("detect: internal error (%s)", location)
+        scan.acc(source).partial = True
+        scan.internal.append((source, location))
+    except (ValueError, IndexError, OverflowError):
+        # odd content a detector could not handle; the scan is reported incomplete
         scan.acc(source).partial = True
         scan.failed.append(source)
 

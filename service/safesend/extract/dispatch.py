@@ -8,6 +8,7 @@ import io
 import os
 import zipfile
 
+from ..bugs import is_our_bug, where
 from . import archive, legacy, mail, opendoc, pdf, reasons, rtf, slides, spreadsheet, text, wordproc
 from .model import FileResult, Job
 from .sink import Out, ScanStop
@@ -34,8 +35,12 @@ def parse(job: Job) -> FileResult:
         out.problem(reasons.MEMORY)
     except (KeyboardInterrupt, SystemExit):
         raise
-    except BaseException:  # any library error (incl. Rust panics) means: damaged file
-        out.problem(reasons.damaged(_label(out)))
+    except BaseException as exc:  # a library error (incl. Rust panics) means: damaged file
+        if is_our_bug(exc):  # ...but a bug of ours is not the file's fault
+            out.result.internal_error = where(exc)
+            out.problem(reasons.INTERNAL)
+        else:
+            out.problem(reasons.damaged(_label(out)))
     return out.result
 
 
@@ -143,7 +148,7 @@ def _test_hook(data: bytes, out: Out) -> None:
     in workers started with SAFESEND_EXTRACT_TEST_HOOKS=1 (test pools)."""
     if os.environ.get(TEST_HOOKS_ENV) != "1":
         raise ScanStop(reasons.unreadable_format(LABELS["unknown"]))
-    action = data.split(b":", 1)[1].strip()
+    action = data.split(b":", 1)[1].split(b"\n", 1)[0].strip()  # padding may follow a newline
     if action == b"spin":  # pure Python, never checks the clock
         while True:
             pass
@@ -158,6 +163,8 @@ def _test_hook(data: bytes, out: Out) -> None:
     if action == b"cooperative":
         while True:
             out.check_time()
+    if action.startswith(b"bug"):  # a programming error in our own code
+        out.text(None, None + "")  # type: ignore[operator]
     out.text(None, "test hook")
 
 

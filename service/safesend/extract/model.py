@@ -59,6 +59,7 @@ class Extraction:
     problems: list[Unscannable] = field(default_factory=list)
     files_scanned: int = 0
     bytes_scanned: int = 0
+    internal_errors: list[str] = field(default_factory=list)  # bugs of ours: type and module:line
 
 
 # --- internal records -------------------------------------------------------
@@ -117,6 +118,7 @@ class FileResult:
     children: list[Child] = field(default_factory=list)
     kind: str = ""
     recycle: bool = False  # the worker should be replaced (e.g. after MemoryError)
+    internal_error: str = ""  # a bug of ours: "TypeError at safesend/...py:12" (no content)
 
     def to_wire(self) -> tuple[dict, list[bytes]]:
         head = {
@@ -126,6 +128,7 @@ class FileResult:
             "children": [[c.name, c.content_type, c.optional] for c in self.children],
             "kind": self.kind,
             "recycle": self.recycle,
+            "internal_error": self.internal_error,
         }
         return head, [c.data for c in self.children]
 
@@ -142,6 +145,7 @@ class FileResult:
                       for (n, ct, opt), data in zip(children, blobs, strict=True)],
             kind=str(head["kind"]),
             recycle=bool(head["recycle"]),
+            internal_error=str(head.get("internal_error") or "")[:200],
         )
 
 

@@ -14,6 +14,8 @@ ENCRYPTED = "it is encrypted"
 TIME = "the time limit for scanning was reached"
 MEMORY = "it needs more memory to scan than is allowed"
 CRASHED = "the scanner stopped unexpectedly on it (it may be damaged)"
+# A bug of SafeSend's own (not the file's fault): logged and counted on the dashboard.
+INTERNAL = "SafeSend could not check this file: internal error"
 
 
 def _size(n: float) -> str:

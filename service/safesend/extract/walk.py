@@ -11,11 +11,12 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ..bugs import where
 from . import reasons
 from .dispatch import parse
 from .isolation import UNAVAILABLE
 from .model import Child, Extraction, ExtractLimits, FileResult, Job, Unscannable, join_source
-from .sniff import EXT_KINDS, IN_PROCESS, LABELS, SKIPPED, UNSUPPORTED, extension, sniff
+from .sniff import IN_PROCESS, LABELS, SKIPPED, UNSUPPORTED, sniff
 
 log = logging.getLogger("safesend.extract")
 
@@ -51,9 +52,8 @@ def extract_attachments(attachments: Iterable[tuple[str, str | None, bytes]],
         try:
             children = walk.scan(item)
         except Exception as exc:  # a bug of ours must not fail the check: report the file
-            log.error("extract: internal error on %s (%s)", item.position, type(exc).__name__)
-            label = LABELS.get(EXT_KINDS.get(extension(item.name), ""), "file")
-            walk.problem(item, reasons.damaged(label))
+            walk.internal_error(where(exc))
+            walk.problem(item, reasons.INTERNAL)
             children = []
         pending.extendleft(reversed(children))  # depth-first, in document order
     return walk.extraction
@@ -63,18 +63,17 @@ class _Walk:
     def __init__(self, limits: ExtractLimits):
         self.limits = limits
         self.extraction = Extraction()
-        self.pool = None
-        if limits.isolate:
-            from .isolation import default_pool
-
-            try:
-                self.pool = default_pool()
-            except Exception as exc:  # cannot start processes: never parse hostile files unguarded
-                log.error("extract: no worker pool (%s)", type(exc).__name__)
+        self._pool = None
+        self._pool_tried = False
         self.deadline = time.monotonic() + limits.time_budget_seconds
         self.bytes_left = limits.max_total_bytes
         self.chars_left = limits.max_text_chars
         self.members_left = limits.max_members
+
+    def internal_error(self, location: str) -> None:
+        # Type and module:line only: never the file's name or content.
+        log.error("extract: internal error (%s)", location)
+        self.extraction.internal_errors.append(location)
 
     def problem(self, item: _Pending, reason: str, name: str | None = None) -> None:
         problem = Unscannable(name or item.source, reason)
@@ -99,7 +98,8 @@ class _Walk:
             return []
         started = time.monotonic()
         result = self._parse(item, kind)
-        log.debug("extract: %s (%s, %d bytes) in %.1f ms", item.position, result.kind or kind,
+        # Position, kind and size only: file names carry student names.
+        log.debug("extract: %s (a %s file of %d bytes) in %.1f ms", item.position, result.kind or kind,
                   len(item.data), (time.monotonic() - started) * 1000)
         self._merge(item, result)
         return self._children(item, result.children)
@@ -124,12 +124,28 @@ class _Walk:
                   bytes_left=self.bytes_left - len(item.data), position=item.position)
         if kind in IN_PROCESS and len(item.data) <= IN_PROCESS_MAX_BYTES or not self.limits.isolate:
             return parse(job)
-        if self.pool is None:
+        pool = self._worker_pool()
+        if pool is None:
             return FileResult(kind=kind, problems=[Unscannable(item.source, UNAVAILABLE)])
-        return self.pool.run(job, self.deadline)
+        return pool.run(job, self.deadline)
+
+    def _worker_pool(self):
+        """The process's worker pool, started only when a file needs a worker: a
+        text-only message (the CLI's usual case) never starts a process."""
+        if not self._pool_tried:
+            self._pool_tried = True
+            from .isolation import default_pool
+
+            try:
+                self._pool = default_pool()
+            except Exception as exc:  # cannot start processes: never parse hostile files unguarded
+                log.error("extract: no worker pool (%s)", type(exc).__name__)
+        return self._pool
 
     def _merge(self, item: _Pending, result: FileResult) -> None:
         out = self.extraction
+        if result.internal_error:
+            self.internal_error(result.internal_error)
         for segment in result.segments:
             self.chars_left -= len(segment.text)
         for table in result.tables:

@@ -21,6 +21,7 @@ import warnings
 from .isolation import encode_frame, read_frame
 
 _MAX_JOB = 2 * 1024 * 1024 * 1024
+WORKER_NICENESS = 10  # lower CPU priority than the web process
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -75,6 +76,9 @@ def _limit_resources(memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     # Backstop for a worker that outlives its parent while stuck in C.
     resource.setrlimit(resource.RLIMIT_CPU, (3600, 3660))
+    # Big attachments must not starve the quick checks of CPU: the web
+    # processes (and the database) come first when the cores are busy.
+    os.nice(WORKER_NICENESS)
 
 
 def _exit_with_parent(parent: int) -> None:

@@ -13,10 +13,9 @@ from flask import Blueprint, abort, current_app, jsonify, request, send_file
 
 from .. import __version__
 from ..auth import AuthError, Principal
-from ..checking import run_check
+from ..checking import prepare_check, run_check
 from ..identity.google import verify_google_token
 from ..schemas import CheckRequest, ClientIn, RequestError, to_message
-from ..store.db import transaction
 from . import cards
 from .events import AddonEvent, Draft, parse_event
 from .recipients import plan_move_to_bcc
@@ -129,10 +128,9 @@ def _check_recipients(principal: Principal, draft: Draft) -> dict:
     services = current_app.extensions["safesend"]
     payload = CheckRequest(sender=principal.email, to=draft.to, cc=draft.cc, bcc=draft.bcc,
                            client=ClientIn(app=CLIENT_APP, version=__version__))
-    with transaction(services.sessions) as session:
-        policy = services.policy_for(session, principal.tenant_id)
-        try:
-            message = to_message(payload, policy.limits.max_recipients)
-        except RequestError as exc:
-            raise CardReply("Cannot check this draft", str(exc)) from None
-        return run_check(services, session, principal, message, policy).to_json()
+    policy, context = prepare_check(services, principal.tenant_id)
+    try:
+        message = to_message(payload, policy.limits.max_recipients)
+    except RequestError as exc:
+        raise CardReply("Cannot check this draft", str(exc)) from None
+    return run_check(services, principal, message, policy, context).to_json()

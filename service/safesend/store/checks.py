@@ -12,6 +12,7 @@ from ..client_names import stored_client
 from ..facts import Facts
 from ..message import Message
 from ..verdict import Verdict
+from . import internal_errors
 from .check_students import record_check_students
 from .models import Check, CheckFinding, Override
 
@@ -44,6 +45,9 @@ def record_check(session: Session, tenant_id: str, message: Message, verdict: Ve
                   for f in (*verdict.findings, *verdict.audit_findings)],
     )
     session.add(row)
+    internal = getattr(facts.content, "internal_errors", None) if facts else None
+    if internal:  # bugs of ours while reading or scanning, for the dashboard
+        internal_errors.record(session, tenant_id, row.id, internal)
     session.flush()
     record_check_students(session, row.id, facts)  # incident response: who was matched
     return row

@@ -2,22 +2,56 @@
 
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, pool_size: int = 10, max_overflow: int = 20,
+                pool_timeout: float = 30.0) -> Engine:
+    pool = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": pool_timeout}
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        memory = url in ("sqlite://", "sqlite:///:memory:")
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               **({} if memory else pool))
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, **pool)
+    _ping_after_idle(engine)
+    return engine
+
+
+IDLE_PING_SECONDS = 10.0
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    """Test a pooled connection only when it sat idle (the server may have
+    restarted or closed it). SQLAlchemy's pool_pre_ping tested every checkout:
+    three round trips (BEGIN, SELECT 1, ROLLBACK) on each of a check's
+    transactions, more than the check's own queries cost."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, _proxy) -> None:
+        if time.monotonic() - record.info.get("idle_since", 0.0) < IDLE_PING_SECONDS:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+            dbapi_connection.rollback()
+        except Exception as exc:  # the pool discards it and connects again
+            raise DisconnectionError() from exc
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -48,6 +82,13 @@ def _sqlite_migration_lock(engine: Engine):
 
 def make_sessions(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def make_read_sessions(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for single-statement reads on the hot path (API key, policy
+    version): autocommit, so no BEGIN/COMMIT round trips. Never write with them."""
+    return sessionmaker(bind=engine.execution_options(isolation_level="AUTOCOMMIT"),
+                        expire_on_commit=False)
 
 
 @contextmanager

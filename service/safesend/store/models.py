@@ -191,7 +191,7 @@ class SignInFailure(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
 
-# Issue 10: atomic sign-in counters (migration 0003).
+# Tables of later features live in their own modules (registered here for Alembic):
+# issue 10's internal errors (0004) and sign-in counters (0003), incident response (0006).
+from . import incident_models, internal_errors  # noqa: E402,F401
 from .signin_counters import SignInCounter  # noqa: E402,F401
-# Incident response (issue 13, migration 0006).
-from . import incident_models  # noqa: E402,F401

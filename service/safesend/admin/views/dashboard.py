@@ -34,6 +34,7 @@ def dashboard():
         senders = stats.top_override_senders(db, tenant, since)
         latest = stats.latest_high_severity(db, tenant)
         test_mode = stats.test_mode_findings(db, tenant, since)
+        internal_errors = stats.internal_errors(db, tenant, since)
         policy = current_policy(db, tenant)
         rules_in_test = [name for name in RULE_LABELS if _in_test_mode(getattr(policy.rules, name))]
     directory = services().directory_for(tenant, policy)
@@ -57,6 +58,7 @@ def dashboard():
     return render_template("admin/dashboard.html", weeks=weeks, ranges=RANGES, tiles=tiles,
                            outcomes=outcomes, by_rule=by_rule, senders=senders, latest=latest,
                            test_mode=test_mode, rules_in_test=rules_in_test,
+                           internal_errors=internal_errors,
                            directory_status=directory_status, directory_error=directory_error,
                            top_sender_max=max((s[1] for s in senders), default=1),
                            has_data=current.checks > 0)
