@@ -524,6 +524,16 @@ def _add_command_groups() -> None:
     main.add_command(incident)
 
 
+# Incident response (issue 12): workers for sent-mail scan jobs.
+@main.command()
+@click.option("--threads", default=1, show_default=True, type=int, help="Jobs this worker runs at once.")
+def worker(threads: int) -> None:
+    """Run scan jobs from the queue (Redis when SAFESEND_REDIS_URL is set; any number of machines)."""
+    from .incident.queue import run_worker
+
+    run_worker(threads)
+
+
 _add_command_groups()
 
 if __name__ == "__main__":

@@ -9,3 +9,7 @@ import click
 @click.group()
 def incident() -> None:
     """Incident response: scan sent mail, report who was affected, draft letters."""
+
+
+# Part 1 (issue 12): `safesend incident scan`.
+from . import scan_command as _scan_command  # noqa: E402,F401

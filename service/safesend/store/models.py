@@ -189,3 +189,6 @@ class SignInFailure(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(400))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+# Incident response (issue 12): sent-mail scans, their jobs and flagged messages.
+from . import scans as _scans  # noqa: E402,F401

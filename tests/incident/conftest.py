@@ -1,0 +1,50 @@
+"""Fixtures for the incident tests: a database with the test policy and the
+synthetic roster, and the sent-mail folder."""
+
+from __future__ import annotations
+
+import pytest
+from incident import sent_mail
+
+from safesend.detect import RosterHasher
+
+
+@pytest.fixture(scope="session")
+def mail():
+    return sent_mail.build()
+
+
+@pytest.fixture
+def scan_env(tmp_path, monkeypatch, database_url, mail):
+    """SAFESEND_* settings for a command or worker, with the policy and roster loaded."""
+    from conftest import _clean
+
+    from safesend.config import load_settings
+    from safesend.policy import parse_policy
+    from safesend.roster_import import import_roster_file
+    from safesend.services import build_services
+    from safesend.store.db import transaction
+    from safesend.store.policies import save_policy
+    from safesend.store.tenants import DEFAULT_TENANT, ensure_tenant
+
+    env = {"SAFESEND_INSTANCE_PATH": str(tmp_path / "instance"), "SAFESEND_DATABASE_URL": database_url,
+           "SAFESEND_SECRET_KEY": "incident-test-secret", "SAFESEND_SCAN_RETRY_BASE_SECONDS": "0.2"}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("SAFESEND_REDIS_URL", raising=False)
+    _clean(database_url)
+    services = build_services(load_settings())
+    with transaction(services.sessions) as session:
+        ensure_tenant(session, DEFAULT_TENANT)
+        save_policy(session, DEFAULT_TENANT, parse_policy(sent_mail.POLICY), author="test")
+        import_roster_file(session, DEFAULT_TENANT, mail.roster_csv, services.roster_key, None, author="test")
+    yield env, services
+    services.close()
+    from safesend.incident import queue
+
+    queue._state.clear()
+
+
+def expected_refs(services, ids) -> set[str]:
+    hasher = RosterHasher(services.roster_key)
+    return {hasher.hash_id(i).hex() for i in ids}
