@@ -18,7 +18,6 @@ def mail():
 def scan_env(tmp_path, monkeypatch, database_url, mail):
     """SAFESEND_* settings for a command or worker, with the policy and roster loaded."""
     from conftest import _clean
-
     from safesend.config import load_settings
     from safesend.policy import parse_policy
     from safesend.roster_import import import_roster_file
@@ -48,3 +47,36 @@ def scan_env(tmp_path, monkeypatch, database_url, mail):
 def expected_refs(services, ids) -> set[str]:
     hasher = RosterHasher(services.roster_key)
     return {hasher.hash_id(i).hex() for i in ids}
+
+
+def skip_or_fail(reason: str):
+    """Skip when a service is missing on a developer's machine; fail under CI=true."""
+    import os
+
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+REDIS_URL = "redis://127.0.0.1:6379/7"     # database 7: this suite's own
+
+
+@pytest.fixture
+def redis_queue(monkeypatch):
+    """A Huey queue of its own on Redis database 7, emptied afterwards."""
+    import uuid
+
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        skip_or_fail(f"Redis at {REDIS_URL} is not reachable ({type(exc).__name__}); start redis-server")
+    name = f"safesend-test-{uuid.uuid4().hex[:10]}"
+    monkeypatch.setenv("SAFESEND_REDIS_URL", REDIS_URL)
+    monkeypatch.setenv("SAFESEND_QUEUE_NAME", name)
+    yield name
+    for key in client.scan_iter(match=f"huey.*{name}*"):
+        client.delete(key)
+    client.close()

@@ -290,10 +290,13 @@ def _aware(moment: datetime | None) -> datetime | None:
 # ---------------------------------------------------------------------- watching
 
 
-def jobs_to_enqueue(session: Session, scan_id: str | None = None) -> list[int]:
+def jobs_to_enqueue(session: Session, scan_id: str | None = None,
+                    exclude: set[int] | frozenset[int] = frozenset()) -> list[int]:
     """Jobs no live worker is on: queued but not picked up for a lease period
     (the worker that popped them died), running past their lease (killed),
-    or retrying and due. Marks them so the next look does not return them again."""
+    or retrying and due; `exclude` holds the jobs still waiting in the queue.
+    Marks them so the next look does not return them again at once. A job
+    enqueued twice is harmless: the second run finds it done or leased."""
     moment = now()
     stale = moment - timedelta(seconds=lease_seconds())
     query = select(ScanJob).where(or_(
@@ -303,7 +306,7 @@ def jobs_to_enqueue(session: Session, scan_id: str | None = None) -> list[int]:
     ))
     if scan_id is not None:
         query = query.where(ScanJob.scan_id == scan_id)
-    found = list(session.scalars(query))
+    found = [job for job in session.scalars(query) if job.id not in exclude]
     for job in found:
         job.updated_at = moment
     return [job.id for job in found]

@@ -62,16 +62,26 @@ def enqueue(job_ids: list[int]) -> None:
 
 
 def enqueue_stalled(huey=None, scan_id: str | None = None) -> list[int]:
-    """Enqueue again the jobs whose worker died or whose retry is due."""
+    """Enqueue again the jobs whose worker died or whose retry is due (jobs
+    still waiting in the queue are left alone)."""
     services = worker_services()
+    queue = huey or get_queue()
+    waiting = _pending_job_ids(queue)
     with transaction(services.sessions) as session:
-        found = jobs.jobs_to_enqueue(session, scan_id)
+        found = [j for j in jobs.jobs_to_enqueue(session, scan_id, exclude=waiting)]
     if found:
         log.info("enqueuing again %d scan job(s) whose worker stopped: %s", len(found), found)
-        queue = huey or get_queue()
         for job_id in found:
             queue.safesend_scan_job(job_id)
     return found
+
+
+def _pending_job_ids(huey) -> set[int]:
+    try:
+        tasks = [*huey.pending(), *huey.scheduled()]
+        return {task.args[0] for task in tasks if task.name == "safesend.scan_job" and task.args}
+    except Exception:  # reading the queue is an optimisation; duplicates are harmless
+        return set()
 
 
 # ---------------------------------------------------------------------- the worker process

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from . import JobPlan, SourceError, SourceMessage, Window
-from .mbox import SLICE_SIZE, header_date
+from .mbox import SLICE_SIZE, header_date, slice_size
 
 SUFFIXES = (".eml", ".msg")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -69,7 +69,7 @@ class FolderSource:
 
 
 def from_config(*, location: str, config: dict[str, Any], base_dir: Path | None = None,
-                slice_size: int = SLICE_SIZE, **_: Any) -> FolderSource:
+                **_: Any) -> FolderSource:
     if not location:
         raise SourceError("the folder source needs --path (a folder of .eml/.msg files)", retryable=False)
-    return FolderSource(Path(location).expanduser().resolve(), slice_size=slice_size)
+    return FolderSource(Path(location).expanduser().resolve(), slice_size=slice_size())

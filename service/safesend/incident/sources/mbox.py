@@ -20,6 +20,13 @@ from . import JobPlan, SourceError, SourceMessage, Window
 SLICE_SIZE = 2000
 
 
+def slice_size() -> int:
+    """Messages per job: a large mailbox becomes several jobs that workers share."""
+    import os
+
+    return int(os.environ.get("SAFESEND_SCAN_SLICE_MESSAGES") or SLICE_SIZE)
+
+
 class MboxSource:
     kind = "mbox"
 
@@ -119,8 +126,8 @@ def header_date(value: Any) -> datetime | None:
 
 
 def from_config(*, location: str, config: dict[str, Any], base_dir: Path | None = None,
-                slice_size: int = SLICE_SIZE, **_: Any) -> MboxSource:
+                **_: Any) -> MboxSource:
     if not location:
         raise SourceError("the mbox source needs --path (an mbox file or a folder of them)",
                           retryable=False)
-    return MboxSource(Path(location).expanduser().resolve(), slice_size=slice_size)
+    return MboxSource(Path(location).expanduser().resolve(), slice_size=slice_size())
