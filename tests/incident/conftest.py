@@ -80,3 +80,19 @@ def redis_queue(monkeypatch):
     for key in client.scan_iter(match=f"huey.*{name}*"):
         client.delete(key)
     client.close()
+
+
+@pytest.fixture
+def responder():
+    """A factory: responder(handler) -> a running local HTTP server (see directory_fakes)."""
+    from directory.directory_fakes import Responder
+
+    servers = []
+
+    def start(handler):
+        servers.append(Responder(handler))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.close()
