@@ -77,8 +77,9 @@ def _nav(page) -> list[str]:
 def test_each_role_signs_in_to_its_own_console(open_as):
     expected = {
         "it": ["Dashboard", "Policy", "Try a message", "Roster", "Audit trail", "Keys & users"],
-        "admin": ["Dashboard", "Override log", "Policy", "Try a message", "Audit trail"],
-        "auditor": ["Dashboard", "Override log", "Policy", "Roster", "Audit trail", "Keys & users"],
+        "admin": ["Dashboard", "Override log", "Policy", "Try a message", "Audit trail", "Incidents"],
+        "auditor": ["Dashboard", "Override log", "Policy", "Roster", "Audit trail", "Keys & users",
+                    "Incidents"],
     }
     for role, items in expected.items():
         page = open_as(role)

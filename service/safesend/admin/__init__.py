@@ -25,6 +25,7 @@ NAV = (
     ("admin.roster", "Roster", "roster:read"),
     ("admin.audit_trail", "Audit trail", "audit:read"),
     ("admin.access", "Keys & users", "access:read"),
+    ("admin.incidents", "Incidents", "scans:read"),
 )
 
 

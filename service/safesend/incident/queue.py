@@ -49,14 +49,14 @@ def _queue(redis_url: str, name: str, sqlite_path: str):
     return huey
 
 
-def get_queue():
-    settings = load_settings()
+def get_queue(settings=None):
+    settings = settings or load_settings()
     name = os.environ.get("SAFESEND_QUEUE_NAME") or "safesend-scans"
     return _queue(settings.redis_url, name, str(settings.instance_path / "queue.sqlite3"))
 
 
-def enqueue(job_ids: list[int]) -> None:
-    huey = get_queue()
+def enqueue(job_ids: list[int], settings=None) -> None:
+    huey = get_queue(settings)
     for job_id in job_ids:
         huey.safesend_scan_job(job_id)
 
@@ -65,7 +65,7 @@ def enqueue_stalled(huey=None, scan_id: str | None = None) -> list[int]:
     """Enqueue again the jobs whose worker died or whose retry is due (jobs
     still waiting in the queue are left alone)."""
     services = worker_services()
-    queue = huey or get_queue()
+    queue = huey or get_queue(services.settings)
     waiting = _pending_job_ids(queue)
     with transaction(services.sessions) as session:
         found = [j for j in jobs.jobs_to_enqueue(session, scan_id, exclude=waiting)]
@@ -156,7 +156,8 @@ class EmbeddedWorker:
         if services is not None:
             use_services(services)
         self.beat = _Heartbeat()
-        self.consumer = get_queue().create_consumer(workers=1, worker_type="thread", periodic=True)
+        self.consumer = get_queue(worker_services().settings).create_consumer(
+            workers=1, worker_type="thread", periodic=True)
 
     def start(self) -> EmbeddedWorker:
         jobs.heartbeat(worker_services(), current_worker())
