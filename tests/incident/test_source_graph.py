@@ -85,7 +85,8 @@ def graph_policy(scan_env, graph_mail, monkeypatch):
     monkeypatch.setenv("SAFESEND_GRAPH_SECRET", "s3cr3t-value")
     policy = json.loads(json.dumps(sent_mail.POLICY))
     policy["directory"]["backends"].append({
-        "type": "graph", "tenant_id": TENANT, "client_id": CLIENT, "client_secret_env": "SAFESEND_GRAPH_SECRET",
+        "type": "graph", "tenant_id": TENANT, "client_id": CLIENT,
+        "client_secret_env": "SAFESEND_GRAPH_SECRET",
         "graph_base_url": f"{graph_mail.base}/v1.0", "domains": ["nobody.example"]})
     with transaction(services.sessions) as session:
         save_policy(session, "default", parse_policy(policy), author="test")
@@ -95,12 +96,13 @@ def graph_policy(scan_env, graph_mail, monkeypatch):
     jobs.clear_source_seams()
 
 
-def test_a_graph_scan_finds_the_seed_like_message_with_exactly_its_students(scan_env, graph_policy, graph_mail,
-                                                                            mail):
+def test_a_graph_scan_finds_the_seed_like_message_with_exactly_its_students(
+        scan_env, graph_policy, graph_mail, mail):
     _, services = scan_env
     graph_mail.faults.append(("sentitems", Reply(429, {"error": {"code": "TooManyRequests", "message": "x"}},
                                                  {"Retry-After": "7"})))
-    result = CliRunner().invoke(main, ["incident", "scan", "--source", "graph", "--mailbox", MAILBOX, "--json"])
+    result = CliRunner().invoke(main, ["incident", "scan", "--source", "graph", "--mailbox", MAILBOX,
+                                       "--json"])
     *flagged, summary = [json.loads(line) for line in result.stdout.splitlines()]
     assert summary == {"scanned": 521, "flagged": 1, "failed": 0}, result.stderr
     assert flagged[0]["message_id"] == mail.seed_message_id

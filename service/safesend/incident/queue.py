@@ -142,7 +142,7 @@ def run_worker(threads: int = 1) -> None:
     beat = _Heartbeat()
     jobs.heartbeat(worker_services(), current_worker())
     beat.start()
-    consumer = huey.create_consumer(workers=threads, worker_type="thread", periodic=True)
+    consumer = huey.create_consumer(workers=threads, worker_type="thread", periodic=True, max_delay=2.0)
     try:
         consumer.run()
     finally:
@@ -157,7 +157,7 @@ class EmbeddedWorker:
             use_services(services)
         self.beat = _Heartbeat()
         self.consumer = get_queue(worker_services().settings).create_consumer(
-            workers=1, worker_type="thread", periodic=True)
+            workers=1, worker_type="thread", periodic=True, max_delay=2.0)
 
     def start(self) -> EmbeddedWorker:
         jobs.heartbeat(worker_services(), current_worker())
