@@ -65,7 +65,14 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     for email, password in accounts.items():
         click.echo(f"  {'sign in':<13} {email}  password {password}")
     if not no_serve:
-        serve_app(app, host, port, 8)
+        # Incident response (issue 12): one embedded worker for scans, and an export to scan.
+        from .incident.demo import start_demo_worker
+
+        worker = start_demo_worker(app)
+        try:
+            serve_app(app, host, port, 8)
+        finally:
+            worker.stop()
 
 
 @main.command()

@@ -79,7 +79,9 @@ def enqueue_stalled(huey=None, scan_id: str | None = None) -> list[int]:
 def _pending_job_ids(huey) -> set[int]:
     try:
         tasks = [*huey.pending(), *huey.scheduled()]
-        return {task.args[0] for task in tasks if task.name == "safesend.scan_job" and task.args}
+        # Huey names a task after its module too: "...queue.safesend.scan_job".
+        return {task.args[0] for task in tasks
+                if str(task.name).endswith("safesend.scan_job") and task.args}
     except Exception:  # reading the queue is an optimisation; duplicates are harmless
         return set()
 
