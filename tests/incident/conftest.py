@@ -96,3 +96,7 @@ def responder():
     yield start
     for server in servers:
         server.close()
+
+
+# Throwaway RSA key and a service-account key file shaped like Google's (from the directory tests).
+from directory.conftest import rsa_key_pem, service_account_info  # noqa: E402,F401
