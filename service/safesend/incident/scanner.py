@@ -8,14 +8,12 @@ import hashlib
 import hmac
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.parser import BytesHeaderParser
-from email.policy import compat32
 
 from ..engine import evaluate
 from ..facts import CheckContext
-from ..mailfile import OLE_MAGIC, MailFileError, parse_message_bytes
+from ..mailfile import MailFileError
 from ..policy import Policy
-from .sources.mbox import header_date
+from .mime import parse_sent
 
 
 @dataclass(frozen=True)
@@ -51,9 +49,10 @@ def scan_raw(raw: bytes, policy: Policy, context: CheckContext,
              sent_at: datetime | None = None) -> Outcome:
     """Judge one stored message as if it were being sent now."""
     try:
-        message = parse_message_bytes(raw, "message.msg" if raw.startswith(OLE_MAGIC) else "message.eml")
+        parsed = parse_sent(raw)
     except MailFileError as exc:
         return Outcome(unreadable=True, problem=str(exc))
+    message = parsed.message
     verdict, facts = evaluate(message, policy, context)
     # Test-mode rules count too: the question is what went out, not what the sender saw.
     action = verdict.audit_action
@@ -61,7 +60,7 @@ def scan_raw(raw: bytes, policy: Policy, context: CheckContext,
         return Outcome()
     findings = (*verdict.findings, *verdict.audit_findings)
     detections = getattr(facts.content, "detections", None)
-    message_id, header_sent = _identity(raw)
+    message_id, header_sent = parsed.message_id, parsed.sent_at
     return Outcome(flag=Flag(
         message_id=message_id,
         sent_at=header_sent or sent_at,
@@ -76,12 +75,3 @@ def scan_raw(raw: bytes, policy: Policy, context: CheckContext,
         roster_refs=tuple(getattr(detections, "roster_students", ()) or ()),
         sensitive_refs=tuple(getattr(detections, "sensitive_roster_students", ()) or ()),
     ))
-
-
-def _identity(raw: bytes) -> tuple[str, datetime | None]:
-    """Message-ID and Date headers (an .msg carries neither in a form read here)."""
-    if raw.startswith(OLE_MAGIC):
-        return "", None
-    head = BytesHeaderParser(policy=compat32).parsebytes(raw[:65536])
-    message_id = " ".join(str(head.get("Message-ID") or "").split())[:998]
-    return message_id, header_date(head.get("Date"))
