@@ -95,3 +95,18 @@ def test_a_missing_or_wrong_path_is_a_clear_error(scan_env, tmp_path):
     assert result.exit_code == 2 and "no .eml or .msg files" in result.stderr
     result = run("incident", "scan", "--source", "graph")
     assert result.exit_code == 2 and "--mailbox" in result.output
+
+
+def test_starting_a_scan_is_in_the_audit_trail(scan_env, mail, tmp_path):
+    _, services = scan_env
+    box = sent_mail.write_mbox(tmp_path / "Sent.mbox", mail.messages[:5])
+    run("incident", "scan", "--source", "mbox", "--path", box, "--since", "2026-09-01")
+    from safesend.store.audit import list_entries, verify_chain
+
+    with transaction(services.sessions) as session:
+        entries, _ = list_entries(session, "default", 10)
+        started = [e for e in entries if e.action == "scan.start"]
+        assert len(started) == 1 and started[0].actor == "cli"
+        assert started[0].details == {"source": "mbox", "jobs": 1, "since": "2026-09-01T00:00:00+00:00",
+                                      "until": None}
+        assert verify_chain(session, "default").intact

@@ -24,6 +24,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..fingerprint import derive_key
+from ..store import audit
 from ..store.db import transaction
 from ..store.scans import FlaggedMessage, Scan, ScanJob, ScanWorker
 from .scanner import Outcome, message_key, scan_raw
@@ -90,6 +91,11 @@ def create_scan(services, tenant_id: str, request: ScanRequest, **seams: Any) ->
         for plan in plans:
             session.add(ScanJob(scan_id=scan.id, mailbox=plan.mailbox, slice_no=plan.slice_no,
                                 bounds=plan.bounds, expected=plan.expected))
+        # Reading staff mail is itself worth a line in the audit trail (no paths or addresses).
+        audit.append(session, tenant_id, request.created_by or "cli", "scan.start", scan.id,
+                     {"source": request.source, "jobs": len(plans),
+                      "since": request.since.isoformat() if request.since else None,
+                      "until": request.until.isoformat() if request.until else None})
     return scan
 
 
