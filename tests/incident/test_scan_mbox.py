@@ -110,3 +110,14 @@ def test_starting_a_scan_is_in_the_audit_trail(scan_env, mail, tmp_path):
         assert started[0].details == {"source": "mbox", "jobs": 1, "since": "2026-09-01T00:00:00+00:00",
                                       "until": None}
         assert verify_chain(session, "default").intact
+
+
+def test_a_scan_gives_each_message_a_longer_time_budget_than_a_send(scan_env):
+    from safesend.incident.jobs import scan_policy
+    from safesend.policy import parse_policy
+
+    policy = parse_policy(sent_mail.POLICY)
+    assert policy.limits.time_budget_seconds < 60
+    relaxed = scan_policy(policy)
+    assert relaxed.limits.time_budget_seconds == 60
+    assert relaxed.rules == policy.rules and relaxed.limits.max_rows == policy.limits.max_rows

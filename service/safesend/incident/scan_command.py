@@ -124,15 +124,22 @@ def _run_here(services, ids: list[int]) -> None:
 
 
 def _wait_for_workers(services, tenant: str, scan_id: str, poll: float = 0.5) -> None:
-    from . import queue
+    """Wait for the workers, enqueueing again the jobs of any that died; when no
+    worker is left at all, finish the remaining jobs here."""
+    from . import jobs, queue
     from .progress import load_progress
 
     while True:
         with transaction(services.sessions) as session:
             progress = load_progress(session, tenant, scan_id)
+            workers = jobs.live_workers(session)
         if progress is None or progress.finished:
             return
-        queue.enqueue_stalled(scan_id=scan_id)
+        if not workers:
+            click.echo("\nno worker is running any more; scanning the rest here", err=True)
+            _run_here(services, [j.id for j in progress.jobs if j.status not in ("done", "failed")])
+        else:
+            queue.enqueue_stalled(scan_id=scan_id)
         time.sleep(poll)
 
 
