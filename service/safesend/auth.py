@@ -20,8 +20,9 @@ from .store.db import transaction
 PERMISSIONS: dict[str, frozenset[str]] = {
     "client": frozenset({"check", "override"}),
     "it": frozenset({"check", "policy:read", "policy:write", "roster", "checks:read"}),
-    "admin": frozenset({"check", "checks:read", "overrides:read", "review", "policy:read"}),
-    "auditor": frozenset({"checks:read", "overrides:read", "policy:read"}),
+    "admin": frozenset({"check", "checks:read", "overrides:read", "review", "policy:read",
+                        "scans:run", "scans:read"}),
+    "auditor": frozenset({"checks:read", "overrides:read", "policy:read", "scans:read"}),
 }
 
 

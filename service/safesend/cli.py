@@ -68,7 +68,14 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     for email, password in accounts.items():
         click.echo(f"  {'sign in':<13} {email}  password {password}")
     if not no_serve:
-        serve_app(app, host, port, 8)
+        # Incident response (issue 12): one embedded worker for scans, and an export to scan.
+        from .incident.demo import start_demo_worker
+
+        worker = start_demo_worker(app)
+        try:
+            serve_app(app, host, port, 8)
+        finally:
+            worker.stop()
 
 
 @main.command()
@@ -546,6 +553,16 @@ def _add_command_groups() -> None:
 
     main.add_command(incident)
     main.add_command(vault)
+
+
+# Incident response (issue 12): workers for sent-mail scan jobs.
+@main.command()
+@click.option("--threads", default=1, show_default=True, type=int, help="Jobs this worker runs at once.")
+def worker(threads: int) -> None:
+    """Run scan jobs from the queue (Redis when SAFESEND_REDIS_URL is set; any number of machines)."""
+    from .incident.queue import run_worker
+
+    run_worker(threads)
 
 
 _add_command_groups()

@@ -78,10 +78,10 @@ def test_each_role_signs_in_to_its_own_console(open_as):
     expected = {
         "it": ["Dashboard", "Policy", "Try a message", "Roster", "Prevention report", "Audit trail",
                "Keys & users"],
-        "admin": ["Dashboard", "Override log", "Policy", "Try a message", "Incidents", "Prevention report",
-                  "Audit trail"],
-        "auditor": ["Dashboard", "Override log", "Policy", "Roster", "Incidents", "Prevention report",
-                    "Audit trail", "Keys & users"],
+        "admin": ["Dashboard", "Override log", "Policy", "Try a message", "Sent-mail scans", "Incidents",
+                  "Prevention report", "Audit trail"],
+        "auditor": ["Dashboard", "Override log", "Policy", "Roster", "Sent-mail scans", "Incidents",
+                    "Prevention report", "Audit trail", "Keys & users"],
     }
     for role, items in expected.items():
         page = open_as(role)

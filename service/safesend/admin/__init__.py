@@ -23,6 +23,7 @@ NAV = (
     ("admin.policy", "Policy", "policy:read"),
     ("admin.try_message", "Try a message", "check"),
     ("admin.roster", "Roster", "roster:read"),
+    ("admin.scans", "Sent-mail scans", "scans:read"),
     ("admin.incidents", "Incidents", "incidents:read"),
     ("admin.prevention", "Prevention report", "dashboard"),
     ("admin.audit_trail", "Audit trail", "audit:read"),

@@ -8,7 +8,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 def init_app(app: Flask) -> None:
-    from . import checks, errors, meta, policy, roster  # noqa: F401  (routes register on import)
+    from . import checks, errors, meta, policy, roster, scans  # noqa: F401  (routes register on import)
 
     errors.init_app(app)
     app.register_blueprint(bp)

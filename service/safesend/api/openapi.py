@@ -8,11 +8,12 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from .. import __version__
+from ..incident.api_models import ScanStartRequest
 from ..schemas import CheckRequest, ErrorOut, OverrideRequest, ReviewRequest, VerdictOut
 
 REF = "#/components/schemas/{model}"
 MODELS: tuple[type[BaseModel], ...] = (CheckRequest, VerdictOut, OverrideRequest, ReviewRequest,
-                                       ErrorOut)
+                                       ErrorOut, ScanStartRequest)
 ERRORS = {str(code): {"description": text, "content": {"application/json": {
     "schema": {"$ref": REF.format(model="ErrorOut")}}}}
     for code, text in ((400, "Invalid request"), (401, "Not authenticated"),
@@ -94,6 +95,24 @@ def openapi_document() -> dict:
         "/api/v1/client-config": {
             "get": {"summary": "What the add-ins need: fail mode, timeout, attachment size cap",
                     "security": secured, "responses": {"200": _ok(None), **ERRORS}},
+        },
+        # Incident response (issue 12): sent-mail scans.
+        "/api/v1/scans": {
+            "post": {"summary": "Start a sent-mail scan (administrators); its jobs go to the workers",
+                     "security": secured, "requestBody": _body("ScanStartRequest"),
+                     "responses": {"202": _ok(None, "The scan, queued"), **ERRORS}},
+            "get": {"summary": "Recent scans and their progress (auditors: counts only)",
+                    "security": secured, "responses": {"200": _ok(None), **ERRORS}},
+        },
+        "/api/v1/scans/{scan_id}": {
+            "get": {"summary": "A scan's progress per mailbox and its flagged messages, worst first "
+                               "(auditors: counts only)", "security": secured,
+                    "parameters": [{"name": "scan_id", "in": "path", "required": True,
+                                    "schema": {"type": "string"}},
+                                   {"name": "offset", "in": "query", "required": False,
+                                    "schema": {"type": "integer"}}],
+                    "responses": {"200": _ok(None), **ERRORS,
+                                  "404": ERRORS["400"] | {"description": "No such scan"}}},
         },
         "/api/v1/healthz": {"get": {"summary": "Health", "responses": {"200": _ok(None)}}},
     }

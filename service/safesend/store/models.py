@@ -192,6 +192,7 @@ class SignInFailure(Base):
 
 
 # Tables of later features live in their own modules (registered here for Alembic):
-# issue 10's internal errors (0004) and sign-in counters (0003), incident response (0006).
-from . import incident_models, internal_errors  # noqa: E402,F401
+# issue 10's internal errors (0004) and sign-in counters (0003), sent-mail scans (0005),
+# incident response (0006).
+from . import incident_models, internal_errors, scans  # noqa: E402,F401
 from .signin_counters import SignInCounter  # noqa: E402,F401

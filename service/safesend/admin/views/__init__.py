@@ -10,6 +10,7 @@ from . import (  # noqa: F401  (routes register on import)
     policy,
     prevention,  # issue 13
     roster,
+    scans,  # issue 12: sent-mail scans
     signin,
     try_message,
 )

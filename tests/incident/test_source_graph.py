@@ -1,0 +1,144 @@
+"""Microsoft Graph sent items, at the library seams: msal's `http_client` for
+sign-in, and a local HTTP responder answering the documented Graph requests
+(sent-items pages with @odata.nextLink, `$value` MIME, 429 + Retry-After)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+from directory.directory_fakes import Recorded, Reply
+from directory.test_directory_graph import CLIENT, TENANT, SignIn
+from incident import sent_mail
+from incident.conftest import expected_refs
+
+from safesend.cli import main
+from safesend.incident import jobs
+from safesend.incident.exposure import find_exposure
+from safesend.incident.sources import JobPlan, SourceError, Window, build_source
+from safesend.store.db import transaction
+
+MAILBOX = sent_mail.STAFF[0]
+
+
+class GraphMail:
+    """Microsoft Graph v1.0 as far as reading a mailbox's sent items goes."""
+
+    def __init__(self, sign_in: SignIn, messages: list[bytes]):
+        self.sign_in = sign_in
+        self.items = [(f"AAMkAG{n:06d}=", raw) for n, raw in enumerate(messages)]
+        self.base = ""
+        self.faults: list[tuple[str, Reply]] = []
+        self.value_gets = 0
+
+    def __call__(self, request: Recorded) -> Reply:
+        if request.headers.get("Authorization") != f"Bearer {self.sign_in.last_token}":
+            return Reply(401, {"error": {"code": "InvalidAuthenticationToken", "message": "expired"}})
+        for n, (part, reply) in enumerate(self.faults):
+            if part in request.path:
+                del self.faults[n]
+                return reply
+        user = re.fullmatch(r"/v1\.0/users/([^/]+)/(.*)", request.path)
+        if not user:
+            return Reply(404, {"error": {"code": "ResourceNotFound", "message": "Resource not found"}})
+        if user.group(1) != MAILBOX:
+            return Reply(403, {"error": {"code": "ErrorAccessDenied",
+                                         "message": "Access to OData is disabled: [RAOP] : Blocked by tenant "
+                                                    "configured AppOnly AccessPolicy settings."}})
+        rest = user.group(2)
+        if rest == "mailFolders/sentitems/messages":
+            top = int(request.param("$top") or 10)
+            start = int(request.param("$skip") or 0)
+            chunk = self.items[start:start + top]
+            body = {"value": [{"id": i, "sentDateTime": "2026-09-01T08:00:00Z"} for i, _ in chunk]}
+            if start + top < len(self.items):
+                body["@odata.nextLink"] = (f"{self.base}/v1.0/users/{MAILBOX}/mailFolders/sentitems/messages"
+                                           f"?%24select=id%2CsentDateTime&%24top={top}&%24skip={start + top}")
+            return Reply(200, body)
+        value = re.fullmatch(r"messages/([^/]+)/\$value", rest)
+        if value:
+            self.value_gets += 1
+            found = dict(self.items).get(value.group(1).replace("%3D", "="))
+            if found is not None:
+                return Reply(200, found, {"Content-Type": "text/plain"})
+        return Reply(404, {"error": {"code": "ErrorItemNotFound", "message": "The item was not found."}})
+
+
+@pytest.fixture
+def graph_mail(responder, mail):
+    sign_in = SignIn()
+    fake = GraphMail(sign_in, mail.messages)
+    server = responder(fake)
+    fake.base = server.url
+    return fake
+
+
+@pytest.fixture
+def graph_policy(scan_env, graph_mail, monkeypatch):
+    """The test policy with a Graph directory backend (its sign-in is the scan's)."""
+    _, services = scan_env
+    from safesend.policy import parse_policy
+    from safesend.store.policies import save_policy
+
+    monkeypatch.setenv("SAFESEND_GRAPH_SECRET", "s3cr3t-value")
+    policy = json.loads(json.dumps(sent_mail.POLICY))
+    policy["directory"]["backends"].append({
+        "type": "graph", "tenant_id": TENANT, "client_id": CLIENT,
+        "client_secret_env": "SAFESEND_GRAPH_SECRET",
+        "graph_base_url": f"{graph_mail.base}/v1.0", "domains": ["nobody.example"]})
+    with transaction(services.sessions) as session:
+        save_policy(session, "default", parse_policy(policy), author="test")
+    waits: list[float] = []
+    jobs.set_source_seams("graph", http_client=graph_mail.sign_in, sleep=waits.append, page_size=100)
+    yield waits
+    jobs.clear_source_seams()
+
+
+def test_a_graph_scan_finds_the_seed_like_message_with_exactly_its_students(
+        scan_env, graph_policy, graph_mail, mail):
+    _, services = scan_env
+    graph_mail.faults.append(("sentitems", Reply(429, {"error": {"code": "TooManyRequests", "message": "x"}},
+                                                 {"Retry-After": "7"})))
+    result = CliRunner().invoke(main, ["incident", "scan", "--source", "graph", "--mailbox", MAILBOX,
+                                       "--json"])
+    *flagged, summary = [json.loads(line) for line in result.stdout.splitlines()]
+    assert summary == {"scanned": 521, "flagged": 1, "failed": 0}, result.stderr
+    assert flagged[0]["message_id"] == mail.seed_message_id
+    assert graph_policy == [7.0]                 # Retry-After was honoured
+    assert graph_mail.value_gets == 521
+    with transaction(services.sessions) as session:
+        exposure = find_exposure(session, "default", flagged[0]["incident"])
+    assert set(exposure.roster_refs) == expected_refs(services, mail.exposed_ids)
+
+
+def test_a_mailbox_outside_the_access_policy_fails_and_is_reported(scan_env, graph_policy):
+    result = CliRunner().invoke(main, ["incident", "scan", "--source", "graph", "--mailbox",
+                                       "principal@district.example.org", "--json"])
+    assert result.exit_code == 2
+    assert json.loads(result.stdout.splitlines()[-1]) == {"scanned": 0, "flagged": 0, "failed": 1}
+    assert "principal@district.example.org: FAILED" in result.stderr and "Mail.Read" in result.stderr
+
+
+def test_paging_resumes_from_the_checkpoint(scan_env, graph_policy, graph_mail, mail):
+    _, services = scan_env
+    source = jobs.open_source(services, "default", "graph", "", _policy(services), page_size=100)
+    try:
+        first = list(zip(range(130), source.messages(JobPlan(MAILBOX), None, Window()), strict=False))
+        checkpoint = first[-1][1].position
+        rest = list(source.messages(JobPlan(MAILBOX), checkpoint, Window()))
+    finally:
+        source.close()
+    keys = [m.key for _, m in first] + [m.key for m in rest]
+    assert keys == [key for key, _ in graph_mail.items]      # each message once, in order
+
+
+def test_no_graph_backend_in_the_policy_is_a_clear_error():
+    with pytest.raises(SourceError, match="directory backend of type graph"):
+        build_source("graph", config={})
+
+
+def _policy(services):
+    with transaction(services.sessions) as session:
+        return services.policy_for(session, "default")
