@@ -13,5 +13,6 @@ def incident() -> None:
 
 # Each part registers its commands here.
 from . import cli as _response_cli  # noqa: E402,F401  (report, letters)
+
 # Part 1 (issue 12): `safesend incident scan`.
 from . import scan_command as _scan_command  # noqa: E402,F401
