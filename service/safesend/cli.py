@@ -518,5 +518,11 @@ def audit_verify(tenant: str | None) -> None:
     sys.exit(EXIT_WARN if broken else EXIT_OK)
 
 
+# Mail-flow gate (issue 14): `safesend gate` runs the milter, `safesend gate config` prints Postfix lines.
+from .gate.cli import gate as _gate_command  # noqa: E402
+
+main.add_command(_gate_command)
+
+
 if __name__ == "__main__":
     main()
