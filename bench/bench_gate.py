@@ -104,12 +104,11 @@ def run(port: int, raw: bytes, rcpts: list[str], clients: int, seconds: float):
 
 def measure(label: str, port: int, receiver: Receiver, raw: bytes, rcpts: list[str], clients: int,
             seconds: float) -> list[float]:
-    before = len(receiver.messages)
-    run(port, raw, rcpts, clients, min(2.0, seconds))   # warm up: processes, caches, roster
+    before = len(receiver.wait_for(0, timeout=0))
+    warm_up, _, _ = run(port, raw, rcpts, clients, min(2.0, seconds))   # processes, caches, roster
     latencies, refused, elapsed = run(port, raw, rcpts, clients, seconds)
-    warm = len(receiver.wait_for(0, timeout=0))
-    sent_total = warm - before + len(latencies)
-    received = len(receiver.wait_for(warm + len(latencies), timeout=120)) - before
+    sent_total = len(warm_up) + len(latencies)   # accepted by Postfix, so owed to the receiver
+    received = len(receiver.wait_for(before + sent_total, timeout=180)) - before
     print(f"  {label:<16} {len(latencies) / elapsed:7.1f} msg/s   p50 {percentile(latencies, .5):7.1f} ms"
           f"   p99 {percentile(latencies, .99):7.1f} ms   accepted {len(latencies)}  refused {refused}"
           f"   received {received}/{sent_total}")

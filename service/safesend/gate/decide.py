@@ -29,6 +29,9 @@ from . import replies, stamp
 from .tokens import RESEND_MINUTES, release_token, release_url
 
 log = logging.getLogger("safesend.gate")
+# Reading and validating the policy costs more than a small check: each gate
+# re-reads it at most this often, so a policy change reaches every gate within seconds.
+POLICY_SECONDS = 5.0
 
 Kind = Literal["accept", "reject", "tempfail"]
 
@@ -86,6 +89,15 @@ class Gate:
         self.fail_mode = fail_mode
         self.principal = Principal(tenant_id=tenant_id, subject="gate", role="client",
                                    method="gate")
+        self._policy: tuple[float, object] | None = None
+
+    def policy(self, session):
+        cached = self._policy
+        if cached is not None and time.monotonic() - cached[0] < POLICY_SECONDS:
+            return cached[1]
+        policy = self.services.policy_for(session, self.tenant_id)
+        self._policy = (time.monotonic(), policy)
+        return policy
 
     def decide(self, raw: bytes, mail_from: str, rcpt_to: list[str],
                stamp_value: str | None = None) -> Decision:
@@ -113,7 +125,7 @@ class Gate:
     def _decide(self, message: Message, stamp_value: str | None) -> Decision:
         services = self.services
         with transaction(services.sessions) as session:
-            policy = services.policy_for(session, self.tenant_id)
+            policy = self.policy(session)
             self.fail_mode = policy.clients.fail_mode
             stamped = self._stamped_check(session, message, stamp_value)
             if stamped is not None:
