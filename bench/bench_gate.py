@@ -1,6 +1,7 @@
 """Messages per second through Postfix + the gate, and the latency the gate adds.
 
-    .venv/bin/python bench/bench_gate.py [--seconds 15] [--clients 4] [--database sqlite|postgres]
+    .venv/bin/python bench/bench_gate.py [--seconds 15] [--clients 4] [--gates 1]
+                                         [--database sqlite|postgres]
 
 Runs as root (it starts Debian's Postfix with its own config on free loopback
 ports). For each message kind it measures Postfix alone, then Postfix with
@@ -8,6 +9,8 @@ the gate as its milter: accepted messages per second with `--clients`
 parallel SMTP senders, and the per-message SMTP transaction time (MAIL FROM
 to the reply after DATA), whose difference is the latency the gate adds.
 Every accepted message must reach the receiving server: the count is printed.
+One gate process uses one core (Python's GIL): `--gates N` runs N gates,
+each behind its own Postfix SMTP listener, and spreads the senders over them.
 Prints numbers; asserts nothing. Kinds: a typical staff message (12
 recipients, 2 KB of text) and one with a 5 MB attachment.
 """
@@ -70,7 +73,7 @@ def prepare_store(database_url: str) -> dict[str, str]:
     return env
 
 
-def _sender(port: int, raw: bytes, rcpts: list[str], deadline: float, out: list, lock) -> None:
+def _sender(port, raw: bytes, rcpts: list[str], deadline: float, out: list, lock) -> None:
     latencies, refused = [], 0
     with smtplib.SMTP("127.0.0.1", port, timeout=120) as smtp:
         while time.perf_counter() < deadline:
@@ -91,8 +94,9 @@ def run(port: int, raw: bytes, rcpts: list[str], clients: int, seconds: float):
     lock = threading.Lock()
     deadline = time.perf_counter() + seconds
     started = time.perf_counter()
-    threads = [threading.Thread(target=_sender, args=(port, raw, rcpts, deadline, out, lock))
-               for _ in range(clients)]
+    ports = port if isinstance(port, list) else [port]
+    threads = [threading.Thread(target=_sender, args=(ports[i % len(ports)], raw, rcpts, deadline, out, lock))
+               for i in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -102,7 +106,7 @@ def run(port: int, raw: bytes, rcpts: list[str], clients: int, seconds: float):
     return latencies, sum(r for _, r in out), elapsed
 
 
-def measure(label: str, port: int, receiver: Receiver, raw: bytes, rcpts: list[str], clients: int,
+def measure(label: str, port, receiver: Receiver, raw: bytes, rcpts: list[str], clients: int,
             seconds: float) -> list[float]:
     before = len(receiver.wait_for(0, timeout=0))
     warm_up, _, _ = run(port, raw, rcpts, clients, min(2.0, seconds))   # processes, caches, roster
@@ -119,6 +123,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--gates", type=int, default=1, help="gate processes, one Postfix listener each")
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     args = parser.parse_args()
     if os.geteuid() != 0:
@@ -127,24 +132,28 @@ def main() -> None:
                     if args.database == "sqlite" else
                     os.environ.get("SAFESEND_BENCH_POSTGRES", "postgresql+psycopg://root@127.0.0.1:5432/test"))
     env = prepare_store(database_url)
-    print(f"Postfix + SafeSend gate, {args.clients} parallel SMTP senders, {args.seconds:.0f} s per run, "
+    print(f"Postfix + {args.gates} SafeSend gate(s), {args.clients} parallel SMTP senders, "
+          f"{args.seconds:.0f} s per run, "
           f"{os.cpu_count()} CPUs ({args.database}); other work on this machine skews the numbers")
     receiver = Receiver()
-    gate = GateProcess(env).start()
+    gates = [GateProcess(env).start() for _ in range(args.gates)]
     plain = Postfix(relay_port=receiver.port).start()
-    gated = Postfix(relay_port=receiver.port, milter_port=gate.port, fail_mode="closed").start()
+    gated = Postfix(relay_port=receiver.port, milter_port=gates[0].port, fail_mode="closed",
+                    extra_milter_ports=[g.port for g in gates[1:]]).start()
+    gated_ports = [gated.port, *gated.extra_ports]
     try:
         for name, (raw, rcpts) in kinds().items():
             print(f"{name} ({len(raw) / 1024:.0f} KB, {len(rcpts)} recipients)")
             base = measure("Postfix alone", plain.port, receiver, raw, rcpts, args.clients, args.seconds)
-            with_gate = measure("Postfix + gate", gated.port, receiver, raw, rcpts, args.clients,
+            with_gate = measure("Postfix + gate", gated_ports, receiver, raw, rcpts, args.clients,
                                 args.seconds)
             print(f"  added latency    p50 {percentile(with_gate, .5) - percentile(base, .5):7.1f} ms"
                   f"   p99 {percentile(with_gate, .99) - percentile(base, .99):7.1f} ms")
     finally:
         gated.stop()
         plain.stop()
-        gate.stop()
+        for gate in gates:
+            gate.stop()
         receiver.stop()
 
 

@@ -100,6 +100,8 @@ class Postfix:
     milter_port: int | None = None
     fail_mode: str = "closed"
     port: int = field(default_factory=free_port)
+    # More SMTP listeners, each with its own gate: one gate process per core (see bench_gate.py).
+    extra_milter_ports: list[int] = field(default_factory=list)
     root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="safesend-postfix-")))
 
     def __post_init__(self):
@@ -167,7 +169,11 @@ class Postfix:
                 continue
             fields[4] = "n"   # no chroot: the queue is in a temp folder
             services.append(" ".join(fields))
-        return master_cf_smtp(f"127.0.0.1:{self.port}") + "\n".join(services) + "\n"
+        self.extra_ports = [free_port() for _ in self.extra_milter_ports]
+        extra = "".join(master_cf_smtp(f"127.0.0.1:{port}").rstrip("\n")
+                        + f" -o smtpd_milters=inet:127.0.0.1:{milter}\n"
+                        for port, milter in zip(self.extra_ports, self.extra_milter_ports, strict=True))
+        return master_cf_smtp(f"127.0.0.1:{self.port}") + extra + "\n".join(services) + "\n"
 
     def _postfix(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         return subprocess.run([POSTFIX, "-c", str(self.config), *args], capture_output=True,
