@@ -1,7 +1,7 @@
 """Messages per second through Postfix + the gate, and the latency the gate adds.
 
     .venv/bin/python bench/bench_gate.py [--seconds 15] [--clients 4] [--gates 1]
-                                         [--database sqlite|postgres]
+                                         [--database sqlite|postgres] [--mechanisms]
 
 Runs as root (it starts Debian's Postfix with its own config on free loopback
 ports). For each message kind it measures Postfix alone, then Postfix with
@@ -9,6 +9,8 @@ the gate as its milter: accepted messages per second with `--clients`
 parallel SMTP senders, and the per-message SMTP transaction time (MAIL FROM
 to the reply after DATA), whose difference is the latency the gate adds.
 Every accepted message must reach the receiving server: the count is printed.
+`--mechanisms` instead compares the two ways in without any checking: a
+pass-through milter and a pass-through before-queue proxy (smtpd_proxy_filter).
 One gate process uses one core (Python's GIL): `--gates N` runs N gates,
 each behind its own Postfix SMTP listener, and spreads the senders over them.
 Prints numbers; asserts nothing. Kinds: a typical staff message (12
@@ -27,11 +29,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path[:0] = [str(ROOT / "bench"), str(ROOT / "tests")]
 
 from detect.synthetic import synthetic_roster, synthetic_text  # noqa: E402
 from gate.mail import build  # noqa: E402
-from gate.postfix_harness import GateProcess, Postfix, Receiver  # noqa: E402
+from gate.postfix_harness import GateProcess, Postfix, Receiver, free_port, wait_for_port  # noqa: E402
 
 from messages import DISTRICT, TEACHER, parents, staff  # noqa: E402
 
@@ -124,6 +126,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--gates", type=int, default=1, help="gate processes, one Postfix listener each")
+    parser.add_argument("--mechanisms", action="store_true",
+                        help="compare a pass-through milter and a pass-through proxy filter, no checks")
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     args = parser.parse_args()
     if os.geteuid() != 0:
@@ -131,6 +135,9 @@ def main() -> None:
     database_url = (f"sqlite:///{tempfile.mkdtemp(prefix='safesend-bench-db-')}/safesend.db"
                     if args.database == "sqlite" else
                     os.environ.get("SAFESEND_BENCH_POSTGRES", "postgresql+psycopg://root@127.0.0.1:5432/test"))
+    if args.mechanisms:
+        mechanisms(args.clients, args.seconds)
+        return
     env = prepare_store(database_url)
     print(f"Postfix + {args.gates} SafeSend gate(s), {args.clients} parallel SMTP senders, "
           f"{args.seconds:.0f} s per run, "
@@ -154,6 +161,36 @@ def main() -> None:
         plain.stop()
         for gate in gates:
             gate.stop()
+        receiver.stop()
+
+
+def mechanisms(clients: int, seconds: float) -> None:
+    from gate_mechanisms import PassProxy, start_pass_milter
+
+    print(f"Milter vs before-queue proxy filter, no checking; {clients} parallel SMTP senders, "
+          f"{seconds:.0f} s per run, {os.cpu_count()} CPUs; other work on this machine skews the numbers")
+    receiver = Receiver()
+    milter_port, proxy_port = free_port(), free_port()
+    milter = start_pass_milter(milter_port)
+    wait_for_port(milter_port)
+    plain = Postfix(relay_port=receiver.port).start()
+    miltered = Postfix(relay_port=receiver.port, milter_port=milter_port).start()
+    proxied = Postfix(relay_port=receiver.port, proxy_filter_port=proxy_port).start()
+    proxy = PassProxy(proxy_port, proxied.after_port)
+    try:
+        for name, (raw, rcpts) in kinds().items():
+            print(f"{name} ({len(raw) / 1024:.0f} KB, {len(rcpts)} recipients)")
+            base = measure("Postfix alone", plain.port, receiver, raw, rcpts, clients, seconds)
+            for label, instance in (("pass milter", miltered), ("pass proxy", proxied)):
+                lat = measure(label, instance.port, receiver, raw, rcpts, clients, seconds)
+                print(f"  {'':16} added p50 {percentile(lat, .5) - percentile(base, .5):7.1f} ms"
+                      f"   p99 {percentile(lat, .99) - percentile(base, .99):7.1f} ms")
+    finally:
+        proxy.stop()
+        for instance in (proxied, miltered, plain):
+            instance.stop()
+        milter.terminate()
+        milter.wait(timeout=10)
         receiver.stop()
 
 

@@ -102,6 +102,9 @@ class Postfix:
     port: int = field(default_factory=free_port)
     # More SMTP listeners, each with its own gate: one gate process per core (see bench_gate.py).
     extra_milter_ports: list[int] = field(default_factory=list)
+    # A before-queue content filter instead (bench only): smtpd_proxy_filter to this port,
+    # which must send the message on to `after_port`, a listener without the filter.
+    proxy_filter_port: int | None = None
     root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="safesend-postfix-")))
 
     def __post_init__(self):
@@ -173,7 +176,13 @@ class Postfix:
         extra = "".join(master_cf_smtp(f"127.0.0.1:{port}").rstrip("\n")
                         + f" -o smtpd_milters=inet:127.0.0.1:{milter}\n"
                         for port, milter in zip(self.extra_ports, self.extra_milter_ports, strict=True))
-        return master_cf_smtp(f"127.0.0.1:{self.port}") + extra + "\n".join(services) + "\n"
+        main = master_cf_smtp(f"127.0.0.1:{self.port}")
+        self.after_port = free_port()
+        if self.proxy_filter_port is not None:
+            main = main.rstrip("\n") + f" -o smtpd_proxy_filter=127.0.0.1:{self.proxy_filter_port}\n"
+            extra += (master_cf_smtp(f"127.0.0.1:{self.after_port}").rstrip("\n")
+                      + " -o smtpd_proxy_filter= -o smtpd_milters=\n")
+        return main + extra + "\n".join(services) + "\n"
 
     def _postfix(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         return subprocess.run([POSTFIX, "-c", str(self.config), *args], capture_output=True,

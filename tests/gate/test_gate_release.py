@@ -109,3 +109,44 @@ def test_a_blocked_message_cannot_be_released(release_app, gate):
     sign_in(client, path, TEACHER)
     page = client.get(path)
     assert page.status_code == 409 and "must be changed" in page.get_data(as_text=True)
+
+
+def test_the_sender_can_sign_in_with_microsoft_without_a_console_role(store):
+    """Entra sign-in replayed at msal's http_client seam; the teacher has no console role."""
+    from urllib.parse import urlsplit
+
+    from admin.idp_fakes import ENTRA_CLIENT, ENTRA_TENANT, EntraAtTheSeam, SigningKey
+
+    from safesend.app import create_app
+    from safesend.gate.decide import Gate
+    from safesend.store import users
+    from safesend.store.db import transaction
+
+    app = create_app({**store, "signin_entra_client_id": ENTRA_CLIENT,
+                      "signin_entra_client_secret": "test-secret",
+                      "entra_tenants": f"{ENTRA_TENANT}=default"})
+    try:
+        seam = EntraAtTheSeam(key=SigningKey.new())
+        app.extensions["safesend_signin"].entra.http_client = seam
+        sender = "jordan.ellis@district.example.org"   # the identity the recorded sign-in returns
+        raw, to = seed_message()
+        gate = Gate(app.extensions["safesend"], public_url=PUBLIC_URL)
+        decision = gate.decide(raw.replace(TEACHER.encode(), sender.encode()), sender, to)
+        path = release_path(decision.lines)
+        client = app.test_client()
+        assert "Sign in with Microsoft" in client.get(path).get_data(as_text=True)
+        started = client.get(f"{path}/signin/microsoft")
+        assert started.status_code == 302
+        query = seam.expect_nonce_from(started.headers["Location"])
+        assert urlsplit(query["redirect_uri"]).path == "/r/signin/microsoft/callback"
+        done = client.get("/r/signin/microsoft/callback",
+                          query_string={"code": "recorded-code", "state": query["state"]})
+        assert done.status_code == 302 and done.headers["Location"].endswith(path)
+        assert 'name="reason"' in client.get(path).get_data(as_text=True)
+        assert give_reason(client, path, "Families asked for the list for the trip.").status_code == 200
+        assert override_of(app, decision.check_id) == (sender, "Families asked for the list for the trip.")
+        assert client.get("/admin/").status_code == 302          # no console session came with it
+        with transaction(app.extensions["safesend"].sessions) as session:
+            assert users.find_by_email(session, sender) is None  # and no console account
+    finally:
+        app.extensions["safesend"].close()
