@@ -72,6 +72,8 @@ def env_of(settings: dict) -> dict[str, str]:
 
 @pytest.fixture
 def receiver():
+    """The next hop; every test that has one also starts Postfix."""
+    need(postfix_missing())
     server = Receiver()
     yield server
     server.stop()
