@@ -160,7 +160,7 @@ def main() -> None:
         gated.stop()
         plain.stop()
         for gate in gates:
-            gate.stop()
+            gate.close()
         receiver.stop()
 
 

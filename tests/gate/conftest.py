@@ -84,7 +84,7 @@ def gate(store):
     need(postfix_missing())
     process = GateProcess(env_of(store)).start()
     yield process
-    process.stop()
+    process.close()
 
 
 @pytest.fixture

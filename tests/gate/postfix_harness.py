@@ -191,7 +191,9 @@ class Postfix:
     def start(self) -> Postfix:
         result = self._postfix("start", check=False)
         if result.returncode != 0:
-            raise RuntimeError(f"postfix start failed: {result.stderr}{self.log()}")
+            message = f"postfix start failed: {result.stderr}{self.log()}"
+            self.stop()   # removes the temp folder too
+            raise RuntimeError(message)
         wait_for_port(self.port)
         return self
 
@@ -242,6 +244,10 @@ class GateProcess:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def close(self) -> None:
+        self.stop()
+        self.log_path.unlink(missing_ok=True)
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

@@ -189,12 +189,13 @@ def test_gate_down_fail_closed_defers_and_delivers_once_it_is_back(store, receiv
     finally:
         upstream.stop()
         relay.stop()
-        gate.stop()
+        gate.close()
 
 
 def test_gate_down_fail_open_accepts_unchecked(store, receiver):
     gate = GateProcess(env_of(store))   # never started: nothing listens on its port
     relay = Postfix(relay_port=receiver.port, milter_port=gate.port, fail_mode="open").start()
+    gate.close()
     try:
         to = [f"colleague@{DISTRICT}"]
         raw = build(to=to, subject="Bus schedule")
