@@ -63,3 +63,24 @@ def test_gate_config_prints_the_postfix_lines_for_the_policys_fail_mode(tmp_path
     assert "127.0.0.1:2525 inet n - n - - smtpd" in result.output
     opened = runner.invoke(main, ["gate", "config", "--fail-mode", "open"])
     assert "milter_default_action = accept" in opened.output
+
+
+def test_a_reason_given_in_the_gmail_extension_lets_the_same_message_through_the_gate(app, client, auth):
+    """Gmail cannot stamp a message; the gate finds the override by the content's fingerprint."""
+    from safesend.gate.decide import Gate
+
+    to = parents(12, start=50)
+    request = check_request(to=to, **SENSITIVE, client={"app": "gmail-extension", "version": "1"})
+    request["body"] = {"text": None, "html": f"<div>{SENSITIVE['body']}</div>"}
+    verdict = client.post("/api/v1/checks", headers=auth["client"], json=request).get_json()
+    assert verdict["action"] == "confirm"
+    raw = build(to=to, **SENSITIVE)    # what Gmail then relays: MIME, a text part, new headers
+    gate = Gate(app.extensions["safesend"], public_url="https://safesend.test")
+    assert gate.decide(raw, TEACHER, to).reason == "confirm"          # no reason yet: held
+    assert client.post(f"/api/v1/checks/{verdict['check_id']}/overrides", headers=auth["client"],
+                       json={"justification": "The families asked to meet as a group."}).status_code == 201
+    again = gate.decide(raw, TEACHER, to)
+    assert again.reason == "released" and again.check_id == verdict["check_id"]
+    # One word more in the body is another message.
+    changed = build(to=to, subject=SENSITIVE["subject"], body=SENSITIVE["body"] + " Thanks!")
+    assert gate.decide(changed, TEACHER, to).reason == "confirm"

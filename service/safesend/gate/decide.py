@@ -161,7 +161,8 @@ class Gate:
         return None
 
     def _released_check(self, session, message: Message) -> str | None:
-        """A check of this exact message that its sender released in the last hour."""
+        """A check of this content that its sender released in the last hour: on the release
+        page, or with a reason in an add-in (the Gmail extension cannot stamp a message)."""
         digest = message_fingerprint(message, self.services.fingerprint_key)
         since = utcnow() - timedelta(minutes=RESEND_MINUTES)
         return session.scalar(
