@@ -52,11 +52,13 @@
         });
       }),
       mailbox.readSession(item, core.SESSION_KEYS.override),
+      mailbox.readSession(item, core.SESSION_KEYS.verdict),
     ]);
     var parts = gathered[0];
     var authorization = gathered[1].authorization;
     var clientConfig = gathered[1].clientConfig;
     var override = gathered[2];
+    var held = gathered[3];
     onClientConfig(clientConfig);
 
     var plan = core.planAttachments(parts.attachmentDetails, clientConfig.max_attachment_bytes);
@@ -64,6 +66,9 @@
     var fingerprint = core.messageFingerprint(request);
     if (override && override.fingerprint === fingerprint) {
       // The sender gave a justification for exactly this message in the pane.
+      if (held && held.check_id === override.check_id && held.verdict) {
+        await mailbox.setStamp(item, held.verdict.stamp);
+      }
       return { allowEvent: true };
     }
 
@@ -71,6 +76,10 @@
       attachments: await mailbox.readAttachmentContents(item, plan),
     }).attachments;
     var verdict = await mailbox.requestCheck(fetchImpl, config, authorization, request, timeoutMs(clientConfig));
+    if (verdict.action === "allow" || verdict.action === "warn") {
+      // The mail-flow gate (issue 14) lets stamped content through without a second check.
+      await mailbox.setStamp(item, verdict.stamp);
+    }
     if (verdict.action !== "allow") {
       // The pane reads the findings from here: the service keeps no message content.
       await mailbox.writeSession(item, core.SESSION_KEYS.verdict,

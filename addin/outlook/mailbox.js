@@ -129,6 +129,19 @@
   // ---- changing the item ------------------------------------------------
 
   /**
+   * The verdict's X-SafeSend stamp as an internet header (Mailbox 1.8), so
+   * the mail-flow gate does not check this content again. Best effort: a
+   * client without internetHeaders sends without it and the gate checks.
+   */
+  function setStamp(item, stamp) {
+    if (!stamp || !item.internetHeaders || typeof item.internetHeaders.setAsync !== "function") {
+      return Promise.resolve(false);
+    }
+    return officeCall(function (cb) { item.internetHeaders.setAsync({ "X-SafeSend": stamp }, cb); })
+      .then(function () { return true; }, function () { return false; });
+  }
+
+  /**
    * Bcc first, then To/Cc: if a call fails half way, someone may be listed
    * twice, but nobody is dropped from the message.
    */
@@ -276,6 +289,6 @@
     readSession: readSession, writeSession: writeSession, initializationContext: initializationContext,
     moveEveryoneToBcc: moveEveryoneToBcc, removeAttachmentNamed: removeAttachmentNamed,
     fetchJson: fetchJson, acquireAuthorization: acquireAuthorization, loadClientConfig: loadClientConfig,
-    requestCheck: requestCheck, postOverride: postOverride,
+    requestCheck: requestCheck, postOverride: postOverride, setStamp: setStamp,
   };
 });

@@ -63,4 +63,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import admin
 
     admin.init_app(app, settings)
+    # Mail-flow gate (issue 14): the release page /r/<token> linked from a held message's bounce.
+    from .gate import release
+
+    release.init_app(app)
     return app

@@ -548,11 +548,13 @@ def audit_verify(tenant: str | None) -> None:
 
 
 def _add_command_groups() -> None:
+    from .gate.cli import gate
     from .incident.cli import vault
     from .incident.commands import incident
 
     main.add_command(incident)
     main.add_command(vault)
+    main.add_command(gate)  # mail-flow gate (issue 14)
 
 
 # Incident response (issue 12): workers for sent-mail scan jobs.

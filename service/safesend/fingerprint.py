@@ -1,12 +1,25 @@
 """A keyed fingerprint of a message: the same unchanged message gives the
-same value, and nothing about the content can be learned from it."""
+same value, and nothing about the content can be learned from it.
+
+It covers what the sender means to send, so the same message gives the same
+value whichever way it reached SafeSend (an add-in's JSON, an .eml, the
+mail-flow gate): sender, each recipient with its field, subject, the body's
+visible text with whitespace collapsed, and the bytes of every attachment.
+What an MTA adds or re-encodes on the way (Received, Date, Message-ID, MIME
+boundaries, transfer encodings, line endings) does not change it; a
+different body, attachment or recipient does.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
+import unicodedata
 
 from .message import Message
+
+_SPACE = re.compile(r"\s+")
 
 
 def derive_key(secret: str, purpose: str) -> bytes:
@@ -15,18 +28,38 @@ def derive_key(secret: str, purpose: str) -> bytes:
 
 
 def message_fingerprint(message: Message, key: bytes) -> str:
-    mac = hmac.new(key, digestmod=hashlib.sha256)
+    return hmac.new(key, content_digest(message), hashlib.sha256).hexdigest()
+
+
+def content_digest(message: Message) -> bytes:
+    """An unkeyed digest of the content above; only ever used under an HMAC."""
+    digest = hashlib.sha256()
     for part in _parts(message):
-        mac.update(hashlib.sha256(part).digest())
-    return mac.hexdigest()
+        digest.update(hashlib.sha256(part).digest())
+    return digest.digest()
+
+
+def _text(value: str) -> bytes:
+    normalized = unicodedata.normalize("NFC", value or "")
+    return _SPACE.sub(" ", normalized).strip().encode("utf-8", "surrogatepass")
+
+
+def _body_text(message: Message) -> str:
+    # Clients send the plain text, the HTML or both; mail carries both. The
+    # text part when there is one, else the HTML's visible text.
+    if message.body_text.strip():
+        return message.body_text
+    if message.body_html.strip():
+        from .extract.text import html_to_text
+
+        return html_to_text(message.body_html)
+    return ""
 
 
 def _parts(message: Message):
-    yield message.sender.encode()
+    yield message.sender.lower().encode()
     for recipient in sorted(message.recipients(), key=lambda r: (r.field, r.mailbox_key)):
         yield f"{recipient.field}:{recipient.mailbox_key}".encode()
-    yield message.subject.encode("utf-8", "surrogatepass")
-    yield message.body_text.encode("utf-8", "surrogatepass")
-    yield message.body_html.encode("utf-8", "surrogatepass")
-    for attachment in message.attachments:
-        yield attachment.name.encode("utf-8", "surrogatepass") + b"\0" + attachment.data
+    yield _text(message.subject)
+    yield _text(_body_text(message))
+    yield from sorted(hashlib.sha256(a.data).digest() for a in message.attachments)

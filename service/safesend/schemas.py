@@ -94,6 +94,9 @@ class VerdictOut(BaseModel):
     policy_version: int
     students_matched: int
     findings: list[FindingOut]
+    # Mail-flow gate (issue 14): the X-SafeSend header value for the Outlook add-in to set
+    # (not for blocked messages); the gate honours it while the check is allowed or overridden.
+    stamp: str | None = None
 
 
 class ErrorBody(BaseModel):

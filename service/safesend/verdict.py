@@ -40,6 +40,8 @@ class Verdict:
     findings: list[Finding] = field(default_factory=list)
     audit_findings: list[Finding] = field(default_factory=list)
     students_matched: int = 0
+    # The X-SafeSend stamp for the Outlook add-in to set (gate/stamp.py); API checks only.
+    stamp: str | None = None
 
     @property
     def action(self) -> Action:
@@ -57,4 +59,5 @@ class Verdict:
             "policy_version": self.policy_version,
             "students_matched": self.students_matched,
             "findings": [f.to_json() for f in self.findings],
+            **({"stamp": self.stamp} if self.stamp else {}),
         }

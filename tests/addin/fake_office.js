@@ -52,6 +52,7 @@
         bcc: (seed.item && seed.item.bcc) || [], subject: (seed.item && seed.item.subject) || "",
         body: (seed.item && seed.item.body) || "", attachments: (seed.item && seed.item.attachments) || [],
         sessionData: (seed.item && seed.item.sessionData) || {},
+        internetHeaders: {},
         initializationContext: seed.item && seed.item.initializationContext !== undefined
           ? seed.item.initializationContext : null,
       },
@@ -186,6 +187,24 @@
       getInitializationContextAsync: function () {
         var a = split(arguments, 0);
         answer(a.callback, a.options, state.item.initializationContext);
+      },
+      // Mailbox 1.8: custom internet headers on the message being composed.
+      internetHeaders: {
+        setAsync: function () {
+          var a = split(arguments, 1), headers = a.args[0];
+          if (!headers || typeof headers !== "object") {
+            return answer(a.callback, a.options, null, fail("InvalidArgument", "Headers must be an object."));
+          }
+          Object.keys(headers).forEach(function (name) { state.item.internetHeaders[name] = String(headers[name]); });
+          answer(a.callback, a.options);
+        },
+        getAsync: function () {
+          var a = split(arguments, 1), out = {};
+          (a.args[0] || []).forEach(function (name) {
+            if (Object.prototype.hasOwnProperty.call(state.item.internetHeaders, name)) out[name] = state.item.internetHeaders[name];
+          });
+          answer(a.callback, a.options, out);
+        },
       },
       sessionData: {
         getAsync: function (name, callback) {

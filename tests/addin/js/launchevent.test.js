@@ -99,6 +99,35 @@ test("a justified override lets the same unchanged message go without asking aga
   assert.equal((await fake.fireSend()).options.allowEvent, false);
 });
 
+test("an allowed check sets the verdict's X-SafeSend stamp for the mail-flow gate", async () => {
+  const stamp = "v1 " + "c".repeat(32) + " " + "d".repeat(64);
+  const { fake } = load({ item: { to: people(1), subject: "Agenda", body: "Monday" } },
+    serviceAnswering({ check_id: "c".repeat(32), action: "allow", policy_version: 1, students_matched: 0,
+      findings: [], stamp }));
+  assert.deepEqual((await fake.fireSend()).options, { allowEvent: true });
+  assert.deepEqual(fake.state.item.internetHeaders, { "X-SafeSend": stamp });
+});
+
+test("a held message gets no stamp; after the reason, the held check's stamp is set", async () => {
+  const stamp = "v1 " + "a".repeat(32) + " " + "b".repeat(64);
+  const { fake } = load({ item: { to: people(40), subject: "504", body: "Hello" } },
+    serviceAnswering(Object.assign({}, CONFIRM, { stamp })));
+  assert.equal((await fake.fireSend()).options.allowEvent, false);
+  assert.deepEqual(fake.state.item.internetHeaders, {});
+  const stored = JSON.parse(fake.state.item.sessionData["safesend.verdict"]);
+  fake.state.item.sessionData["safesend.override"] = JSON.stringify({ fingerprint: stored.fingerprint, check_id: "chk1" });
+  fake.state.completed = [];
+  assert.deepEqual((await fake.fireSend()).options, { allowEvent: true });
+  assert.deepEqual(fake.state.item.internetHeaders, { "X-SafeSend": stamp });
+});
+
+test("a client without internetHeaders still sends, without a stamp", async () => {
+  const { fake } = load({ item: { to: people(1), subject: "Agenda", body: "Monday" } },
+    serviceAnswering({ check_id: "c", action: "allow", findings: [], stamp: "v1 x y" }));
+  delete fake.Office.context.mailbox.item.internetHeaders;
+  assert.deepEqual((await fake.fireSend()).options, { allowEvent: true });
+});
+
 test("service unreachable, fail open: Send Anyway with a notice", async () => {
   const { fake } = load({ item: { to: people(3) } }, () => Promise.reject(new TypeError("Failed to fetch")));
   const { options } = await fake.fireSend();

@@ -17,7 +17,40 @@
       this.handlers = {};
       this.draft = { from: { emailAddress: "", name: "" }, to: [], cc: [], bcc: [], attachments: [] };
       this.sent = [];
+      this.scheduled = [];
       root.querySelector("#send").addEventListener("click", () => this.send());
+      // Other ways Gmail sends (issue 14), as InboxSDK 2.2.26 reports them: Ctrl/Cmd+Enter and
+      // Send and archive raise presending; the Schedule send menu raises scheduleSendMenuOpening.
+      root.addEventListener("keydown", (event) => {
+        if ((event.ctrlKey || event.metaKey) && event.key === "Enter") this.send();
+      });
+      root.querySelector("#send-archive").addEventListener("click", () => this.send({ archive: true }));
+      root.querySelector("#schedule-send").addEventListener("click", () => this.openScheduleMenu());
+      root.querySelector("#schedule-tomorrow").addEventListener("click", () => this.schedule("tomorrow 8:00 AM"));
+    }
+
+    /** Like Gmail: the menu opens unless an extension cancels the opening; no presending. */
+    openScheduleMenu() {
+      let cancelled = false;
+      this.emit("scheduleSendMenuOpening", { cancel() { cancelled = true; } });
+      if (cancelled) {
+        this.emit("scheduleSendMenuOpenCanceled");
+        return;
+      }
+      this.root.querySelector("#schedule-menu").hidden = false;
+    }
+
+    schedule(when) {
+      this.root.querySelector("#schedule-menu").hidden = true;
+      this.scheduled.push({ ...this.record(), when });
+    }
+
+    record() {
+      return {
+        to: this.draft.to.map((c) => c.emailAddress), cc: this.draft.cc.map((c) => c.emailAddress),
+        bcc: this.draft.bcc.map((c) => c.emailAddress), subject: this.getSubject(),
+        attachments: this.draft.attachments.map((a) => a.name),
+      };
     }
 
     on(name, handler) { (this.handlers[name] = this.handlers[name] || []).push(handler); }
@@ -87,18 +120,14 @@
     getElement() { return this.root; }
 
     /** Like Gmail's Send: presending first; a cancelled send does not happen. */
-    send() {
+    send(how = {}) {
       let cancelled = false;
       this.emit("presending", { cancel() { cancelled = true; } });
       if (cancelled) {
         this.emit("sendCanceled");
         return;
       }
-      const record = {
-        to: this.draft.to.map((c) => c.emailAddress), cc: this.draft.cc.map((c) => c.emailAddress),
-        bcc: this.draft.bcc.map((c) => c.emailAddress), subject: this.getSubject(),
-        attachments: this.draft.attachments.map((a) => a.name),
-      };
+      const record = { ...this.record(), ...(how.archive ? { archive: true } : {}) };
       this.sent.push(record);
       if (typeof window.onMessageSent === "function") window.onMessageSent(record);
       document.getElementById("sent-banner").hidden = false;

@@ -13,6 +13,8 @@ import { showNotice } from "./ui/notice.js";
 
 const LET_THROUGH_MS = 3000;
 const OVERRIDE_TIMEOUT_MS = 5000;
+// After a check passes, the sender has this long to open Schedule send again.
+const SCHEDULE_CLEARED_MS = 60000;
 
 export function guardComposeView(view, deps) {
   let letThrough = false;
@@ -31,6 +33,37 @@ export function guardComposeView(view, deps) {
         letThrough = true;
         setTimeout(() => { letThrough = false; }, LET_THROUGH_MS);
         deps.adapter.send();
+      })
+      .finally(() => { reviewing = false; });
+  });
+  guardScheduleSend(view, deps);
+}
+
+/**
+ * Schedule send (issue 14). Gmail does not fire `presending` for a scheduled
+ * message, and InboxSDK cannot open the schedule menu for us: the menu is
+ * held (`scheduleSendMenuOpening` is cancellable), the message is checked,
+ * and when it may go the sender is asked to open Schedule send again, which
+ * then opens once. Changing the recipients needs a new check. Keyboard
+ * Send (Ctrl/Cmd+Enter) and Send and archive already raise `presending`.
+ */
+export function guardScheduleSend(view, deps) {
+  let clearedUntil = 0;
+  let reviewing = false;
+  view.on("recipientsChanged", () => { clearedUntil = 0; });
+  view.on("scheduleSendMenuOpening", (event) => {
+    if (Date.now() < clearedUntil) {
+      clearedUntil = 0;
+      return;
+    }
+    event.cancel();
+    if (reviewing) return;
+    reviewing = true;
+    review(deps)
+      .then((mayGo) => {
+        if (!mayGo) return;
+        clearedUntil = Date.now() + SCHEDULE_CLEARED_MS;
+        showNotice(deps.doc, { title: "Checked. ", text: "Open Schedule send again to choose the time." });
       })
       .finally(() => { reviewing = false; });
   });
