@@ -54,6 +54,7 @@ class Settings:
     signin_max_failures: int = 5          # per account in the window
     signin_max_failures_per_ip: int = 20
     signin_window_minutes: int = 15
+    roster_max_age_days: int = 30         # the dashboard warns when the roster is older (issue 16)
 
 
 def load_settings(overrides: dict | None = None) -> Settings:
@@ -104,6 +105,7 @@ def load_settings(overrides: dict | None = None) -> Settings:
         signin_max_failures=int(env.get("signin_max_failures") or 5),
         signin_max_failures_per_ip=int(env.get("signin_max_failures_per_ip") or 20),
         signin_window_minutes=int(env.get("signin_window_minutes") or 15),
+        roster_max_age_days=int(env.get("roster_max_age_days") or 30),
     )
 
 

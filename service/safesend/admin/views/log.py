@@ -8,6 +8,7 @@ from flask import Response, redirect, render_template, request, stream_with_cont
 
 from ...store.checks import get_check
 from ...store.db import transaction
+from ...store.overrides import record_export
 from .. import bp
 from ..csv_export import stream_csv
 from ..filters import RULE_LABELS
@@ -49,6 +50,10 @@ def log():
 def log_csv():
     flt, _ = LogFilter.from_args(request.args)
     tenant = current_user().tenant_id
+    with transaction(services().sessions) as db:
+        # Audit trail: who exported what, before the first byte goes out.
+        _, total = page_of(db, tenant, flt, 1, 1)
+        record_export(db, tenant, current_user().email, "console", "csv", total, flt.args())
 
     def rows():
         with transaction(services().sessions) as db:
