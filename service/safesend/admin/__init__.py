@@ -39,6 +39,9 @@ def init_app(app: Flask, settings: Settings) -> None:
     accounts.init_app(app, settings)
     filters.init_app(app)
     app.register_blueprint(bp)
+    # 404/405 on a console address never reach the blueprint (no route matched): the app's
+    # error handler asks the console for its own page.
+    app.extensions.setdefault("page_errors", []).append(views.errors.console_error_page)
 
 
 @bp.context_processor
