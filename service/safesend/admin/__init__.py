@@ -46,6 +46,9 @@ def init_app(app: Flask, settings: Settings) -> None:
 
 @bp.context_processor
 def _console_context() -> dict:
+    from .help import section_for, slug
+
     user = g.get("user")
     nav = [item for item in NAV if user is not None and user.can(item[2])]
-    return {"console_user": user, "console_nav": nav}
+    return {"console_user": user, "console_nav": nav, "help_section": section_for,
+            "help_slug": slug}

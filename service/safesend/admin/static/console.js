@@ -57,6 +57,30 @@ function warnUnsaved(form) {
   });
 }
 
+// Try a message: post with fetch and swap in the answer, so the chosen file stays
+// chosen (a page reload would forget it) and can be checked again under another version.
+function tryForm(form) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    let fresh;
+    try {
+      const answer = await fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" });
+      fresh = new DOMParser().parseFromString(await answer.text(), "text/html");
+    } catch {
+      fresh = null;
+    }
+    const freshMain = fresh && fresh.querySelector("main.main");
+    const freshForm = freshMain && freshMain.querySelector("form[data-try-form]");
+    if (!freshForm) { form.submit(); return; } // e.g. the session ended: let the browser show it
+    freshForm.querySelector("input[type=file]").replaceWith(form.querySelector("input[type=file]"));
+    document.querySelector("main.main").replaceWith(freshMain);
+    localizeTimes(freshMain);
+    tryForm(freshForm);
+  });
+}
+
 function csrfToken(form) {
   return form.querySelector("input[name=csrf_token]").value;
 }
@@ -324,4 +348,5 @@ document.addEventListener("DOMContentLoaded", () => {
   copyButtons(document);
   for (const form of document.querySelectorAll("form[data-roster-import]")) rosterImport(form);
   for (const form of document.querySelectorAll("form[data-warn-unsaved]")) warnUnsaved(form);
+  for (const form of document.querySelectorAll("form[data-try-form]")) tryForm(form);
 });

@@ -1,3 +1,14 @@
 """Console pages; each module registers its routes on the admin blueprint."""
 
-from . import access, audit_trail, dashboard, errors, log, policy, roster, signin, try_message  # noqa: F401
+from . import (  # noqa: F401
+    access,
+    audit_trail,
+    dashboard,
+    errors,
+    help_pages,
+    log,
+    policy,
+    roster,
+    signin,
+    try_message,
+)

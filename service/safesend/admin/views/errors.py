@@ -51,6 +51,7 @@ def console_error_page(exc: Exception, status: int):
         message = exc.description
     nav = [item for item in NAV if user is not None and user.can(item[2])]
     page = make_response(render_template("admin/error.html", status=status, title=title,
-                                         message=message, console_user=user, console_nav=nav),
+                                         message=message, console_user=user, console_nav=nav,
+                                         help_section=lambda endpoint: None, help_slug=str),
                          status)
     return add_headers(page)   # the blueprint's after_request does not run for these
