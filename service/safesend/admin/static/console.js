@@ -162,6 +162,7 @@ function rosterImport(form) {
   async function runCheck() {
     if (!fileInput.files[0]) return;
     const run = ++checkRun;
+    form.dataset.checking = "1"; // (tests wait for the last check's answer)
     preview.hidden = false;
     preview.className = "preview";
     preview.textContent = "Reading the whole file…";
@@ -177,6 +178,7 @@ function rosterImport(form) {
       data = { error: "The file could not be checked." };
     }
     if (run !== checkRun) return; // a newer mapping replaced this check
+    delete form.dataset.checking;
     showPreview(data);
   }
 
