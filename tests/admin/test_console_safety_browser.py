@@ -199,6 +199,7 @@ def test_try_a_message_keeps_and_names_the_file(open_as, console_server, screens
     it.wait_for_function("version => document.querySelector('.verdict-meta').textContent"
                          ".includes(`Policy version ${version} `)", arg=versions[-1])
     assert it.locator("[data-testid=verdict-source]").inner_text() == "For the file field-trip.eml"
+    it.evaluate("() => window.scrollTo(0, 0)")
     it.screenshot(path=str(screenshots / "console-try.png"))
 
 
