@@ -77,7 +77,7 @@ def test_the_review_queue_holds_overrides_only(console, activity):
     admin = console["admin"]
     page = admin.get("/admin/log?status=unreviewed").get_data(as_text=True)
     assert _ids(page) and "Fixed or not sent</span>" not in page and "Had to be fixed" not in page
-    assert 'value="unreviewed" selected>Override to review<' in page
+    assert 'value="unreviewed" selected>To review<' in page
 
 
 def test_filters_survive_a_review_and_next_previous_follow_them(console, activity):

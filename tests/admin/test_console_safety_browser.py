@@ -215,7 +215,8 @@ def test_roles_and_errors_explain_themselves(open_as, console_server):
     assert "Only the Administrator and Auditor (read only) roles can." in it.locator("main").inner_text()
 
 
-LAYOUT_PROBLEMS = """() => {
+LAYOUT_PROBLEMS = """async () => {
+  await document.fonts.ready;   // measure with the page's own font, not a fallback
   const problems = [];
   const doc = document.documentElement;
   if (doc.scrollWidth > doc.clientWidth) problems.push(`page ${doc.scrollWidth} px wide`);

@@ -18,7 +18,7 @@ from ..store.models import Check, CheckFinding, Override
 
 ACTIONS = ("warn", "confirm", "block")
 STATUSES = {"": "Any", "overridden": "Sent anyway", "not_overridden": "Fixed or not sent",
-            "unreviewed": "Override to review", "reviewed": "Reviewed"}
+            "unreviewed": "To review", "reviewed": "Reviewed"}
 
 
 @dataclass(frozen=True)
