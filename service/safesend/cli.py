@@ -279,7 +279,7 @@ def overrides_export(fmt, since, until, sender, output, tenant) -> None:
 
     from .api.checks import overrides_csv
     from .store.checks import CheckFilter, list_overrides
-    from .store.overrides import override_json
+    from .store.overrides import override_json, record_export
 
     def day(value: str | None, end: bool):
         if not value:
@@ -296,6 +296,8 @@ def overrides_export(fmt, since, until, sender, output, tenant) -> None:
     with transaction(services.sessions) as session:
         rows, _ = list_overrides(session, tenant, flt, limit=None)
         items = [override_json(r) for r in rows]
+        record_export(session, tenant, "cli", "cli", fmt, len(items),  # audit trail
+                      {"since": since, "until": until, "sender": sender})
     text = (overrides_csv(items) if fmt == "csv"
             else "".join(json.dumps(i) + "\n" for i in items))
     _write_or_print(text, output, f"{len(items)} overrides")
@@ -311,12 +313,16 @@ def roster() -> None:
 @click.option("--map", "mappings", multiple=True, metavar="FIELD=HEADER",
               help="Read FIELD (student_id, first_name, last_name, dob, flags, guardian_email) "
                    "from the column HEADER; repeat as needed.")
+@click.option("--replace", is_flag=True,
+              help="Replace the roster even when the file has >10% fewer students, or fewer "
+                   "with a plan (the previous roster stays restorable).")
 @click.option("--tenant", default=DEFAULT_TENANT, show_default=True)
-def roster_import(file: str, mappings: tuple[str, ...], tenant: str) -> None:
-    """Import a SIS export (CSV). Bad rows are listed by line; exit 1 when any were skipped."""
+def roster_import(file: str, mappings: tuple[str, ...], replace: bool, tenant: str) -> None:
+    """Import a SIS export (CSV). Bad rows are listed by line; exit 1 when any were skipped,
+    or when the import would shrink the roster and --replace is not given."""
     import time
 
-    from .roster_import import RosterImportError, import_roster_file, parse_mapping
+    from .roster_import import RosterImportError, RosterShrinks, import_roster_file, parse_mapping
 
     services = _services()
     started = time.perf_counter()
@@ -324,7 +330,11 @@ def roster_import(file: str, mappings: tuple[str, ...], tenant: str) -> None:
         mapping = parse_mapping(mappings) or None
         with transaction(services.sessions) as session:
             result = import_roster_file(session, tenant, Path(file).read_bytes(),
-                                        services.roster_key, mapping, author="cli")
+                                        services.roster_key, mapping, author="cli",
+                                        replace=replace)
+    except RosterShrinks as exc:
+        click.echo(f"error: {file}: {exc} Run again with --replace to replace it.", err=True)
+        sys.exit(1)   # the issue's contract: refused, exit 1, the numbers in the message
     except RosterImportError as exc:
         click.echo(f"error: {file}: {exc}", err=True)
         sys.exit(EXIT_ERROR)
@@ -367,6 +377,24 @@ def roster_remove(tenant: str) -> None:
     with transaction(services.sessions) as session:
         removed = remove_roster(session, tenant, actor="cli")  # actor: audit trail
     click.echo("roster removed" if removed else "no roster to remove")
+
+
+@roster.command("restore")
+@click.option("--tenant", default=DEFAULT_TENANT, show_default=True)
+def roster_restore(tenant: str) -> None:
+    """Bring back the roster the last import or removal replaced (run it again to undo)."""
+    from .roster_guard import before_after
+    from .store.roster import RosterCounts, restore_roster, roster_summary
+
+    services = _services()
+    with transaction(services.sessions) as session:
+        before = RosterCounts.of(roster_summary(session, tenant))
+        restored = restore_roster(session, tenant, actor="cli")  # actor: audit trail
+        if restored is None:
+            click.echo("error: there is no previous roster to restore", err=True)
+            sys.exit(EXIT_ERROR)
+        click.echo(f"restored the roster imported {restored.created_at:%Y-%m-%d %H:%M} "
+                   f"({before_after(before, RosterCounts.of(restored))})")
 
 
 @main.group()

@@ -63,6 +63,7 @@ class Settings:
     # secret_key) and the folder of the signed chain heads; see store/audit_head.py.
     audit_key: str = ""
     audit_head_dir: Path | None = None
+    roster_max_age_days: int = 30         # the dashboard warns when the roster is older (issue 16)
 
 
 def load_settings(overrides: dict | None = None) -> Settings:
@@ -119,6 +120,7 @@ def load_settings(overrides: dict | None = None) -> Settings:
         signin_window_minutes=int(env.get("signin_window_minutes") or 15),
         audit_key=str(env.get("audit_key", "")).strip(),
         audit_head_dir=Path(env["audit_head_dir"]) if env.get("audit_head_dir") else None,
+        roster_max_age_days=int(env.get("roster_max_age_days") or 30),
     )
 
 

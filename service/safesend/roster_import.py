@@ -3,13 +3,14 @@ as soon as each row is hashed."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
 from .detect import RosterFormatError, RosterHasher, RosterRowError, import_roster, serialize_roster
 from .incident.vault import store_roster_contacts
-from .store.roster import save_roster
+from .roster_guard import before_after, shrink_reasons
+from .store.roster import RosterCounts, roster_summary, save_roster
 
 
 @dataclass
@@ -19,25 +20,47 @@ class RosterImport:
     guardians: int
     errors: list[RosterRowError]
     columns: dict[str, list[str]]
+    before: RosterCounts = field(default_factory=RosterCounts)
+    saved: bool = True            # False for a dry run
+
+    @property
+    def after(self) -> RosterCounts:
+        return RosterCounts(self.students, self.with_flags, self.guardians)
+
+    @property
+    def shrink_reasons(self) -> list[str]:
+        return shrink_reasons(self.before, self.after)
 
 
 class RosterImportError(ValueError):
     """The file as a whole is not a roster (no header, no ID column, ...)."""
 
 
+class RosterShrinks(RosterImportError):
+    """The import would lose much of the current roster and was not confirmed."""
+
+    def __init__(self, before: RosterCounts, after: RosterCounts, reasons: list[str]):
+        super().__init__(f"not replaced: {'; '.join(reasons)} "
+                         f"({before_after(before, after)}). Confirm to replace the roster anyway.")
+        self.before, self.after, self.reasons = before, after, reasons
+
+
 def parse_mapping(pairs: list[str] | tuple[str, ...]) -> dict[str, str]:
     """'student_id=Student Number' pairs -> {field: header}."""
     mapping = {}
     for pair in pairs:
-        field, sep, header = pair.partition("=")
-        if not sep or not field.strip() or not header.strip():
+        field_, sep, header = pair.partition("=")
+        if not sep or not field_.strip() or not header.strip():
             raise RosterImportError(f"--map {pair!r}: write it as field=Header Name")
-        mapping[field.strip()] = header.strip()
+        mapping[field_.strip()] = header.strip()
     return mapping
 
 
 def import_roster_file(session: Session, tenant_id: str, data: bytes, secret: bytes,
-                       mapping: dict[str, str] | None, author: str) -> RosterImport:
+                       mapping: dict[str, str] | None, author: str, replace: bool = False,
+                       dry_run: bool = False) -> RosterImport:
+    """Parse and store the roster. Without `replace`, refuses (RosterShrinks) an import
+    that would drop many students or any plan; `dry_run` counts without storing."""
     hasher = RosterHasher(secret)
     try:
         students, result = import_roster(data, hasher, mapping)
@@ -48,8 +71,15 @@ def import_roster_file(session: Session, tenant_id: str, data: bytes, secret: by
             str(e) for e in result.errors[:5]) if result.errors else "the file has no student rows")
     with_flags = sum(1 for s in students if s.flags)
     guardians = len({g for s in students for g in s.guardians})
+    outcome = RosterImport(len(students), with_flags, guardians, result.errors, result.columns,
+                           before=RosterCounts.of(roster_summary(session, tenant_id)),
+                           saved=not dry_run)
+    if dry_run:
+        return outcome
+    if outcome.shrink_reasons and not replace:
+        raise RosterShrinks(outcome.before, outcome.after, outcome.shrink_reasons)
     save_roster(session, tenant_id, serialize_roster(students, hasher), len(students), with_flags,
                 guardians, author)
     # Incident response: names and family contacts, sealed (a no-op without a vault key).
     store_roster_contacts(session, tenant_id, data, secret, mapping)
-    return RosterImport(len(students), with_flags, guardians, result.errors, result.columns)
+    return outcome

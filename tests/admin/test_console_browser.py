@@ -148,6 +148,10 @@ def test_roster_import_with_column_mapping_shows_the_summary(open_as):
                           ("Born", "dob"), ("Support", "flags"), ("Contact 1", "guardian_email"),
                           ("Contact 2", "guardian_email")):
         it.select_option(f"select[data-header='{header}']", field)
+    # 250 students replacing the demo's 1,200: the page asks first (issue 16).
+    it.wait_for_function("() => !document.querySelector('form[data-roster-import]').dataset.checking")
+    assert "1,200" in it.locator("[data-testid=before-after]").inner_text()
+    it.check("[data-replace-confirm]")
     it.click("[data-import-button]")
     result = it.locator("[data-testid=import-result]")
     result.wait_for()

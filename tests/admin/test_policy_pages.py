@@ -72,7 +72,8 @@ def test_change_shows_a_diff_then_saves_a_version_with_its_author(console):
                                                        "comment": "newsletters"}, page="/admin/policy")
     page = preview.get_data(as_text=True)
     assert preview.status_code == 200 and "Visible recipients › Warn at" in page
-    assert "Student data › Mode" in page and "test mode" in page
+    # The diff says "Enforced -> Test mode": the very words of the form's dropdown.
+    assert "Student data › Mode" in page and "<del>Enforced</del>" in page and "<ins>Test mode</ins>" in page
     document = json.loads(html.unescape(DIFF_DOCUMENT.search(page).group(1)))
     saved = post_form(it, "/admin/policy/save", {"document": json.dumps(document), "base_version": "0",
                                                  "comment": "newsletters"}, page="/admin/policy")
@@ -95,7 +96,7 @@ def test_invalid_values_come_back_with_the_message_by_the_field(console):
     section = page[page.index('id="s-rules-audience_size"'):page.index('id="s-rules-external_recipients"')]
     assert "must not be below warn_at" in section
     field = page[page.index('id="f-limits-max_depth"'):][:1500]
-    assert "less than or equal to 10" in field
+    assert "Enter 10 or less." in field and "Input should be" not in page
     assert "is not a domain name" in page[page.index('id="f-internal_domains"'):][:1500]
 
 

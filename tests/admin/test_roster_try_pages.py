@@ -46,7 +46,7 @@ def test_import_with_a_mapping_then_remove(console, services):
     assert 'data-testid="roster-students">300<' in page and "it@default.example.org" in page
     assert console["auditor"].get("/admin/roster").status_code == 200
     post_form(it, "/admin/roster/remove", page="/admin/roster")
-    assert "No roster imported" in it.get("/admin/roster").get_data(as_text=True)
+    assert "No roster in use" in it.get("/admin/roster").get_data(as_text=True)
 
 
 def test_import_without_the_id_column_says_so(console):

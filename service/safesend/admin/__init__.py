@@ -42,10 +42,16 @@ def init_app(app: Flask, settings: Settings) -> None:
     accounts.init_app(app, settings)
     filters.init_app(app)
     app.register_blueprint(bp)
+    # 404/405 on a console address never reach the blueprint (no route matched): the app's
+    # error handler asks the console for its own page.
+    app.extensions.setdefault("page_errors", []).append(views.errors.console_error_page)
 
 
 @bp.context_processor
 def _console_context() -> dict:
+    from .help import section_for, slug
+
     user = g.get("user")
     nav = [item for item in NAV if user is not None and user.can(item[2])]
-    return {"console_user": user, "console_nav": nav}
+    return {"console_user": user, "console_nav": nav, "help_section": section_for,
+            "help_slug": slug}

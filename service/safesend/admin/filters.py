@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Flask
+from markupsafe import Markup, escape
 
 from ..accounts.roles import ROLE_LABELS
 
@@ -50,13 +51,20 @@ def ago(moment: datetime | None) -> str:
     return moment.strftime("%b %-d, %Y")
 
 
+def breakable(address: str | None) -> Markup:
+    """An address that may wrap before '@' and after each dot (never mid-word)."""
+    local, at, domain = (address or "").partition("@")
+    parts = [str(escape(local))] + ([f"<wbr>@{escape(domain)}".replace(".", ".<wbr>")] if at else [])
+    return Markup("".join(parts))
+
+
 def number(value) -> str:
     return f"{int(value or 0):,}"
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
-        when=when, iso=iso, ago=ago, number=number,
+        when=when, iso=iso, ago=ago, number=number, breakable=breakable,
         rule_label=lambda name: RULE_LABELS.get(name, name),
         action_label=lambda name: ACTION_LABELS.get(name, name),
         role_label=lambda name: ROLE_LABELS.get(name, name),

@@ -85,14 +85,25 @@ def page(permission: str):
             g.user, g.principal = user, user.principal
             if not user.can(permission):
                 return render_template("admin/error.html", status=403, title="Not for your role",
-                                       message="Your role cannot open this page or make this "
-                                               "change."), 403
+                                       message=role_refusal(user.role, permission)), 403
             return view(*args, **kwargs)
 
         wrapped.permission = permission  # type: ignore[attr-defined]
         return wrapped
 
     return decorate
+
+
+def role_refusal(role: str, permission: str) -> str:
+    """Why this page or change is not for this role, and whose it is."""
+    from ..accounts.roles import ROLE_LABELS
+
+    allowed = [ROLE_LABELS.get(r, r) for r in CONSOLE_ROLES if console_can(r, permission)]
+    what = "open this page" if request.method == "GET" else "make this change"
+    whose = (f"Only the {' and '.join(allowed)} role{'s' if len(allowed) > 1 else ''} can."
+             if allowed else "No console role can.")
+    return (f"Your role ({ROLE_LABELS.get(role, role)}) cannot {what}. {whose} "
+            "Ask IT if you need it.")
 
 
 def current_user() -> ConsoleUser:

@@ -17,8 +17,8 @@ from ..rules import RULES
 from ..store.models import Check, CheckFinding, Override
 
 ACTIONS = ("warn", "confirm", "block")
-STATUSES = {"": "Any", "overridden": "Overridden", "not_overridden": "Not overridden",
-            "unreviewed": "Not reviewed", "reviewed": "Reviewed"}
+STATUSES = {"": "Any", "overridden": "Sent anyway", "not_overridden": "Fixed or not sent",
+            "unreviewed": "To review", "reviewed": "Reviewed"}
 
 
 @dataclass(frozen=True)
@@ -94,8 +94,32 @@ def _status(query: Select, status: str) -> Select:
     if status == "reviewed":
         return query.where(reviewed)
     if status == "unreviewed":
-        return query.where(~reviewed)
+        # Only overrides wait for a review: a message that was fixed or not sent does not.
+        return query.where(Override.id.is_not(None), Override.reviewed_at.is_(None))
     return query
+
+
+def neighbours(db: Session, tenant_id: str, flt: LogFilter, check: Check
+               ) -> tuple[str | None, str | None]:
+    """(newer, older) check ids next to `check` in the filtered log's order (newest first).
+    Works for a check that no longer matches the filter (just reviewed): by position."""
+    query = log_query(tenant_id, flt)
+    at, ident = check.created_at, check.id
+    newer = db.scalar(query.where(or_(Check.created_at > at, and_(Check.created_at == at,
+                                                                  Check.id < ident)))
+                      .order_by(Check.created_at.asc(), Check.id.desc()).limit(1))
+    older = db.scalar(query.where(or_(Check.created_at < at, and_(Check.created_at == at,
+                                                                  Check.id > ident)))
+                      .order_by(Check.created_at.desc(), Check.id.asc()).limit(1))
+    return (newer.id if newer else None), (older.id if older else None)
+
+
+def filter_of_log_url(url: str) -> LogFilter:
+    """The filter a log page address carries ('/admin/log?status=...'): for next/previous."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    flt, _ = LogFilter.from_args(dict(parse_qsl(urlsplit(url).query)))
+    return flt
 
 
 def page_of(db: Session, tenant_id: str, flt: LogFilter, page: int, per_page: int

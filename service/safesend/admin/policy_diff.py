@@ -64,7 +64,7 @@ class _Missing:
 _MISSING = _Missing()
 
 
-MODE_WORDS = {"audit": "test mode", "enforce": "enforced"}
+MODE_WORDS = {"audit": "Test mode", "enforce": "Enforced"}   # the same words as the form's dropdown
 
 
 def shown(value: Any, path: str = "") -> str:

@@ -9,6 +9,7 @@ key paths put each message next to its field.
 from __future__ import annotations
 
 import copy
+import re
 import typing
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -128,11 +129,11 @@ def _value(spec: FieldSpec, form) -> Any:
     if spec.kind == "bool":
         return "1" in form.getlist(spec.path)   # a hidden "0" comes with every checkbox
     if spec.kind == "optional_int":
-        return raw.strip() or None
+        return _number(raw, int) if raw.strip() else None
     if spec.kind in ("int", "float"):
         if not raw.strip():
             raise ValueError("Enter a number.")
-        return raw.strip()          # the policy model converts it and says what is wrong
+        return _number(raw, int if spec.kind == "int" else float)
     if spec.kind == "lines":
         return [line.strip() for line in raw.splitlines() if line.strip()]
     if spec.kind == "terms":
@@ -140,6 +141,18 @@ def _value(spec: FieldSpec, form) -> Any:
     if spec.kind == "yaml":
         return _yaml_mapping(raw)
     return raw.strip()
+
+
+def _number(raw: str, kind: type) -> int | float:
+    """The number in words IT understands; range checks stay with the policy model."""
+    text = raw.strip().replace(",", "") if kind is int else raw.strip()
+    try:
+        return kind(text)
+    except ValueError:
+        if kind is int:
+            raise ValueError(f"“{raw.strip()[:40]}” is not a whole number: enter digits only, "
+                             "like 10 (or leave it empty where “off” is allowed).") from None
+        raise ValueError(f"“{raw.strip()[:40]}” is not a number: enter one like 2.5.") from None
 
 
 def _terms(raw: str) -> dict[str, list[str]]:
@@ -205,8 +218,29 @@ def validated(document: dict, base_dir) -> tuple[Policy | None, list[tuple[str, 
         policy = parse_policy(document)
         validate_sections(policy, base_dir)
     except PolicyError as exc:
-        return None, exc.errors
+        return None, [(key, plain_reason(reason)) for key, reason in exc.errors]
     return policy, []
+
+
+# The policy model's (pydantic's) wording, said for IT: (pattern, words).
+_PLAIN = (
+    (re.compile(r"Input should be a valid integer"), "Enter a whole number, like 10."),
+    (re.compile(r"Input should be a valid number"), "Enter a number, like 2.5."),
+    (re.compile(r"Input should be greater than or equal to (\S+)"), "Enter {0} or more."),
+    (re.compile(r"Input should be greater than (\S+)"), "Enter a number above {0}."),
+    (re.compile(r"Input should be less than or equal to (\S+)"), "Enter {0} or less."),
+    (re.compile(r"Input should be less than (\S+)"), "Enter a number below {0}."),
+    (re.compile(r"Input should be a valid boolean"), "Choose yes or no."),
+    (re.compile(r"Input should be (?:'[^']*'(?:, | or )?)+$"), "Choose one of the listed options."),
+)
+
+
+def plain_reason(reason: str) -> str:
+    for pattern, words in _PLAIN:
+        found = pattern.match(reason)
+        if found:
+            return words.format(*found.groups())
+    return reason
 
 
 def errors_by_field(errors: list[tuple[str, str]]) -> dict[str, str]:

@@ -1,13 +1,17 @@
-"""The roster import's mapping step: the file's columns, and what each one seems to be.
+"""The roster import's mapping step: the file's columns, what each one seems to be,
+and two redacted sample values per column.
 
-Reads only the first part of the file (the browser sends a slice), keeps
-nothing, and returns header names only: never a student's row.
+Reads only the first part of the file (the browser sends a slice) and keeps
+nothing. Samples are redacted here, before they leave the server: enough of
+their shape (digits, a date, an address's domain, yes/no) to choose the
+column's meaning, never a student's name, ID or address.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Mapping
 
 from ..detect import RosterFormatError, parse_roster_csv
@@ -44,14 +48,42 @@ def column_guesses(sample: bytes) -> dict:
     try:
         result = parse_roster_csv(sample)
     except RosterFormatError as exc:
-        header = _first_row(sample)
-        return {"columns": [{"header": h, "field": ""} for h in header if h], "recognized": False,
+        rows = _first_rows(sample)
+        header = rows[0] if rows else []
+        return {"columns": [{"header": h, "field": "", "samples": _samples(rows[1:], i)}
+                            for i, h in enumerate(header) if h],
+                "recognized": False,
                 "message": f"SafeSend did not recognize the columns ({exc}). Say what each one is."}
-    header = _row_at(sample, result.encoding, result.delimiter, result.header_line)
+    rows = _rows_from(sample, result.encoding, result.delimiter, result.header_line)
+    header = rows[0] if rows else []
     by_header = {h: f for f, headers in result.columns.items() for h in headers}
-    return {"columns": [{"header": h, "field": by_header.get(h, "") if by_header.get(h, "") in FIELDS else ""}
-                        for h in header if h],
+    return {"columns": [{"header": h, "samples": _samples(rows[1:], i),
+                         "field": by_header.get(h, "") if by_header.get(h, "") in FIELDS else ""}
+                        for i, h in enumerate(header) if h],
             "recognized": True, "message": "Check what SafeSend found, then import."}
+
+
+SAMPLES = 2
+_KEEP = {"y", "n", "yes", "no", "true", "false", "x", "0", "1", ""}
+_PLANS = {f.partition(":")[2].upper() for f in FIELDS if f.startswith("flag:")} | {"SPED", "EL", "ESL"}
+
+
+def redacted(value: str) -> str:
+    """Only the value's shape: 'Maria Lopez' -> 'M•••• L••••', '2041187' -> '#######',
+    '2014-03-09' -> '####-##-##', 'ana@example.org' -> '•••@example.org'; yes/no kept."""
+    value = value.strip()[:60]
+    if value.lower() in _KEEP or all(t.upper() in _PLANS for t in re.split(r"[;,|/ ]+", value) if t):
+        return value   # yes/no and plan labels (504, IEP...) say nothing about who the student is
+    if "@" in value:
+        return "•••@" + value.rpartition("@")[2]
+    if any(c.isdigit() for c in value) and not any(c.isalpha() for c in value):
+        return "".join("#" if c.isdigit() else c for c in value)
+    return " ".join(word[:1] + "•" * min(len(word) - 1, 6) for word in value.split())
+
+
+def _samples(rows: list[list[str]], index: int) -> list[str]:
+    values = [row[index] for row in rows if index < len(row) and row[index].strip()]
+    return [redacted(v) for v in values[:SAMPLES]]
 
 
 def importer_mapping(chosen: Mapping[str, str]) -> dict[str, str | list[str]]:
@@ -84,17 +116,23 @@ def _text(data: bytes, encoding: str = "utf-8-sig") -> str:
         return data.decode("utf-8", errors="replace")
 
 
-def _row_at(data: bytes, encoding: str, delimiter: str, line: int) -> list[str]:
+def _rows_from(data: bytes, encoding: str, delimiter: str, line: int,
+               count: int = SAMPLES + 1) -> list[list[str]]:
+    """The header row at `line` and the next non-empty rows."""
     reader = csv.reader(io.StringIO(_text(data, encoding), newline=""), delimiter=delimiter)
+    rows = []
     for row in reader:
-        if reader.line_num >= line:
-            return [cell.strip() for cell in row]
-    return []
+        if reader.line_num >= line and any(c.strip() for c in row):
+            rows.append([cell.strip() for cell in row])
+            if len(rows) == count:
+                break
+    return rows
 
 
-def _first_row(data: bytes) -> list[str]:
+def _first_rows(data: bytes, count: int = SAMPLES + 1) -> list[list[str]]:
     text = _text(data)
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = max((",", "\t", ";", "|"), key=first.count)
-    return next((row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-                 if any(c.strip() for c in row)), [])
+    rows = [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+            if any(c.strip() for c in row)]
+    return rows[:count]

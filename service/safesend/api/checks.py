@@ -90,6 +90,12 @@ def list_overrides():
         rows, total = check_store.list_overrides(session, principal.tenant_id, check_filter(),
                                                  limit, offset)
         items = [override_store.override_json(r) for r in rows]
+        if request.args.get("format") == "csv":
+            # Audit trail: an export of the override log (the JSON list is the API's paging).
+            override_store.record_export(session, principal.tenant_id,
+                                         principal.email or principal.subject, "api", "csv",
+                                         len(items), {k: v for k, v in request.args.items()
+                                                      if k != "format"})
     if request.args.get("format") == "csv":
         return _csv_response(items)
     return jsonify({"items": items, "total": total, "limit": limit, "offset": offset})

@@ -55,7 +55,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         if not _is_api():
-            return exc
+            return _page_error(app, exc, exc.code or 500) or exc
         return error_response(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"),
                               exc.description or exc.name)
 
@@ -64,5 +64,16 @@ def init_app(app: Flask) -> None:
         # Never echo internals (or content) to the caller; the log has the trace.
         app.logger.exception("unexpected error on %s %s", request.method, request.path)
         if not _is_api():
-            return "Internal error", 500
+            return _page_error(app, exc, 500) or ("Internal error", 500)
         return error_response(500, "internal_error", "SafeSend hit an unexpected error.")
+
+
+def _page_error(app: Flask, exc: Exception, status: int):
+    """Outside the API, a part of the app with its own pages (the console) may answer
+    with its own error page: app.extensions["page_errors"] callables return a response
+    for their paths, None for others."""
+    for render in app.extensions.get("page_errors", []):
+        answer = render(exc, status)
+        if answer is not None:
+            return answer
+    return None

@@ -88,9 +88,26 @@ def openapi_document() -> dict:
                     "responses": {"200": _ok(None), **ERRORS}},
             "put": {"summary": "Import the SIS export (text/csv or multipart 'file'); "
                                "query map.<field>=<header> names unrecognized columns",
-                    "security": secured, "responses": {"200": _ok(None), **ERRORS}},
-            "delete": {"summary": "Remove the roster", "security": secured,
+                    "security": secured,
+                    "parameters": [{
+                        "name": "replace", "in": "query", "required": False,
+                        "schema": {"type": "string", "enum": ["true"]},
+                        "description": "Confirm a replacement that would leave more than 10% "
+                                       "fewer students, or fewer students with a plan, than the "
+                                       "current roster. Without it such an import is refused "
+                                       "(409 roster_would_shrink, with the counts before and "
+                                       "after) and nothing changes."}],
+                    "responses": {"200": _ok(None), **ERRORS,
+                                  "409": ERRORS["400"] | {
+                                      "description": "Would shrink the roster: send replace=true"}}},
+            "delete": {"summary": "Remove the roster (it stays restorable)", "security": secured,
                        "responses": {"200": _ok(None), **ERRORS}},
+        },
+        "/api/v1/roster/restore": {
+            "post": {"summary": "Bring back the roster the last import or removal replaced",
+                     "security": secured,
+                     "responses": {"200": _ok(None), **ERRORS,
+                                   "404": ERRORS["400"] | {"description": "No previous roster"}}},
         },
         "/api/v1/client-config": {
             "get": {"summary": "What the add-ins need: fail mode, timeout, attachment size cap",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from ..policy import Policy
+from . import audit
 from .models import Check, Override, utcnow
 
 
@@ -43,10 +44,34 @@ def mark_reviewed(session: Session, tenant_id: str, override_id: int, reviewer: 
     row = session.get(Override, override_id)
     if row is None or row.tenant_id != tenant_id:
         return None
+    again = row.reviewed_at is not None
     row.reviewed_at = utcnow()
     row.reviewed_by = reviewer
     row.review_note = note.strip()
+    record_review(session, tenant_id, reviewer, row.check_id, row.review_note, again)
     return row
+
+
+def clear_review(session: Session, tenant_id: str, override_id: int, actor: str) -> Override | None:
+    """Undo a review: the override is open again (the audit trail keeps both)."""
+    row = session.get(Override, override_id)
+    if row is None or row.tenant_id != tenant_id or row.reviewed_at is None:
+        return None
+    row.reviewed_at, row.reviewed_by, row.review_note = None, "", ""
+    record_review_undone(session, tenant_id, actor, row.check_id)
+    return row
+
+
+def record_review(session: Session, tenant_id: str, reviewer: str, check_id: str, note: str,
+                  again: bool = False) -> None:
+    """Audit trail: who reviewed which log entry, with the note (never message content)."""
+    audit.append(session, tenant_id, reviewer, "override.review", f"check {check_id}",
+                 {"check_id": check_id, "note": note[:1000], "updated": again})
+
+
+def record_review_undone(session: Session, tenant_id: str, actor: str, check_id: str) -> None:
+    audit.append(session, tenant_id, actor, "override.unreview", f"check {check_id}",
+                 {"check_id": check_id})
 
 
 def override_json(row: Override) -> dict:
@@ -76,3 +101,11 @@ def check_json(row: Check) -> dict:
                      for f in row.findings],
         "overridden": row.override is not None,
     }
+
+
+def record_export(session: Session, tenant_id: str, actor: str, via: str, fmt: str, rows: int,
+                  filters: dict) -> None:
+    """Audit trail: every export of the override log (console, API, command line)."""
+    audit.append(session, tenant_id, actor, "overrides.export", f"{rows} rows as {fmt}",
+                 {"via": via, "format": fmt, "rows": rows,
+                  "filters": {k: str(v)[:200] for k, v in filters.items() if v}})

@@ -25,7 +25,9 @@ def policy_at(session: Session, tenant_id: str, version: int) -> Policy | None:
 
 
 def save_policy(session: Session, tenant_id: str, policy: Policy, author: str,
-                comment: str = "") -> Policy:
+                comment: str = "", rolled_back_to: int | None = None) -> Policy:
+    """Save a new version. `rolled_back_to`: the old version this one restores (the
+    audit trail then names it a rollback from the current version to that one)."""
     latest = session.scalar(select(func.max(PolicyVersion.version))
                             .where(PolicyVersion.tenant_id == tenant_id)) or 0
     version = latest + 1
@@ -33,8 +35,13 @@ def save_policy(session: Session, tenant_id: str, policy: Policy, author: str,
                               created_by=author, comment=comment))
     session.flush()
     # Audit trail (console, API and CLI saves alike); the author is the actor.
-    audit.append(session, tenant_id, author, "policy.save", f"version {version}",
-                 {"version": version, "comment": comment})
+    # `previous` lets the trail link to exactly what this save changed.
+    if rolled_back_to is not None:
+        audit.append(session, tenant_id, author, "policy.rollback", f"version {version}",
+                     {"version": version, "from": latest, "to": rolled_back_to, "comment": comment})
+    else:
+        audit.append(session, tenant_id, author, "policy.save", f"version {version}",
+                     {"version": version, "previous": latest, "comment": comment})
     return parse_policy(policy.document(), version=version)
 
 

@@ -38,11 +38,55 @@ function copyButtons(root) {
   });
 }
 
+// data-warn-unsaved on a form: leaving the page with edits asks first (the browser's
+// own "Leave site?" question); submitting the form is not leaving.
+function warnUnsaved(form) {
+  let dirty = false;
+  const note = document.querySelector("[data-unsaved-note]");
+  const mark = () => {
+    dirty = true;
+    if (note) note.hidden = false;
+  };
+  form.addEventListener("input", mark);
+  form.addEventListener("change", mark);
+  form.addEventListener("submit", () => { dirty = false; });
+  window.addEventListener("beforeunload", (event) => {
+    if (!dirty) return;
+    event.preventDefault();
+    event.returnValue = "";
+  });
+}
+
+// Try a message: post with fetch and swap in the answer, so the chosen file stays
+// chosen (a page reload would forget it) and can be checked again under another version.
+function tryForm(form) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    let fresh;
+    try {
+      const answer = await fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" });
+      fresh = new DOMParser().parseFromString(await answer.text(), "text/html");
+    } catch {
+      fresh = null;
+    }
+    const freshMain = fresh && fresh.querySelector("main.main");
+    const freshForm = freshMain && freshMain.querySelector("form[data-try-form]");
+    if (!freshForm) { form.submit(); return; } // e.g. the session ended: let the browser show it
+    freshForm.querySelector("input[type=file]").replaceWith(form.querySelector("input[type=file]"));
+    document.querySelector("main.main").replaceWith(freshMain);
+    localizeTimes(freshMain);
+    tryForm(freshForm);
+  });
+}
+
 function csrfToken(form) {
   return form.querySelector("input[name=csrf_token]").value;
 }
 
-// --- Roster import: read the header locally, map columns, upload with progress.
+// --- Roster import: read the header locally, map columns, check the whole file
+// (students, skipped rows, before -> after), confirm a shrink, upload with progress.
 
 function rosterImport(form) {
   const fileInput = form.querySelector("[data-roster-file]");
@@ -50,20 +94,26 @@ function rosterImport(form) {
   const tableBody = form.querySelector("[data-mapping-table] tbody");
   const message = form.querySelector("[data-map-message]");
   const options = form.querySelector("template[data-field-options]");
+  const preview = form.querySelector("[data-preview]");
+  const confirmBox = form.querySelector("[data-confirm-box]");
+  const confirmReasons = form.querySelector("[data-confirm-reasons]");
+  const replaceBox = form.querySelector("[data-replace-confirm]");
   const progress = form.querySelector("[data-progress]");
   const bar = form.querySelector("[data-progress-bar]");
   const progressText = form.querySelector("[data-progress-text]");
   const button = form.querySelector("[data-import-button]");
   const result = form.parentElement.querySelector("[data-import-result]");
   const sampleBytes = Number(form.dataset.sampleBytes || 65536);
+  let checkRun = 0;
 
   fileInput.addEventListener("change", async () => {
     result.hidden = true;
     tableBody.replaceChildren();
     mapStep.hidden = true;
+    showConfirm(null);
     const file = fileInput.files[0];
     if (!file) return;
-    // Only the first part of the file goes up for the column names.
+    // Only the first part of the file goes up for the column names and samples.
     const body = new FormData();
     body.append("sample", file.slice(0, sampleBytes), file.name);
     const answer = await fetch(form.dataset.columnsUrl, {
@@ -77,6 +127,9 @@ function rosterImport(form) {
       const row = document.createElement("tr");
       const name = document.createElement("td");
       name.textContent = column.header;
+      const samples = document.createElement("td");
+      samples.className = "samples";
+      samples.textContent = column.samples.length ? column.samples.join(" · ") : "(empty)";
       const choice = document.createElement("td");
       const select = document.createElement("select");
       select.dataset.header = column.header;
@@ -84,23 +137,134 @@ function rosterImport(form) {
       select.append(options.content.cloneNode(true));
       select.value = column.field;
       choice.append(select);
-      row.append(name, choice);
+      row.append(name, samples, choice);
       tableBody.append(row);
     }
     mapStep.hidden = false;
+    runCheck();
   });
+
+  tableBody.addEventListener("change", runCheck);
+  replaceBox.addEventListener("change", updateButton);
+
+  function payload(replace) {
+    const mapping = {};
+    for (const select of tableBody.querySelectorAll("select")) mapping[select.dataset.header] = select.value;
+    const body = new FormData();
+    body.append("csrf_token", csrfToken(form));
+    body.append("file", fileInput.files[0], fileInput.files[0].name);
+    body.append("mapping", JSON.stringify(mapping));
+    body.append("replace", replace ? "1" : "0");
+    return body;
+  }
+
+  // The whole file, read with this mapping, nothing stored: what an import would do.
+  async function runCheck() {
+    if (!fileInput.files[0]) return;
+    const run = ++checkRun;
+    form.dataset.checking = "1"; // (tests wait for the last check's answer)
+    preview.hidden = false;
+    preview.className = "preview";
+    preview.textContent = "Reading the whole file…";
+    button.disabled = true;
+    let data;
+    try {
+      const answer = await fetch(form.dataset.checkUrl, {
+        method: "POST", body: payload(false), credentials: "same-origin",
+        headers: { "X-CSRFToken": csrfToken(form), Accept: "application/json" },
+      });
+      data = await answer.json();
+    } catch {
+      data = { error: "The file could not be checked." };
+    }
+    if (run !== checkRun) return; // a newer mapping replaced this check
+    delete form.dataset.checking;
+    showPreview(data);
+  }
+
+  function showPreview(data) {
+    preview.replaceChildren();
+    preview.hidden = false;
+    preview.dataset.testid = "import-preview";
+    if (data.error && !data.needs_confirmation) {
+      preview.className = "preview failed";
+      preview.textContent = data.error;
+      showConfirm(null);
+      button.disabled = true;
+      return;
+    }
+    preview.className = "preview";
+    const after = data.after;
+    const head = document.createElement("p");
+    head.textContent = `${after.students.toLocaleString()} students will be imported (${after.with_flags.toLocaleString()} with a plan or flag, ${after.guardians.toLocaleString()} guardian addresses).`;
+    preview.append(head);
+    if (data.rejected !== undefined) {
+      const skipped = document.createElement("p");
+      skipped.dataset.testid = "import-skipped";
+      skipped.textContent = data.rejected
+        ? `${data.rejected.toLocaleString()} rows will be skipped:` : "No rows will be skipped.";
+      preview.append(skipped);
+      if (data.rejected) preview.append(errorList(data.errors.slice(0, 5)));
+    }
+    if (data.before.students) preview.append(beforeAfter(data.before, after));
+    showConfirm(data.needs_confirmation ? data.reasons : null);
+  }
+
+  function beforeAfter(before, after) {
+    const table = document.createElement("table");
+    table.className = "table compact before-after";
+    table.dataset.testid = "before-after";
+    const head = table.createTHead().insertRow();
+    for (const text of ["", "Now", "", "After the import"]) {
+      const th = document.createElement("th");
+      th.textContent = text;
+      head.append(th);
+    }
+    const body = table.createTBody();
+    for (const [key, label] of [["students", "Students"], ["with_flags", "With a plan or flag"], ["guardians", "Guardian addresses"]]) {
+      const row = body.insertRow();
+      row.className = after[key] < before[key] ? "fewer" : "";
+      for (const text of [label, before[key].toLocaleString(), "→", after[key].toLocaleString()]) {
+        row.insertCell().textContent = text;
+      }
+    }
+    return table;
+  }
+
+  function errorList(lines) {
+    const list = document.createElement("ul");
+    list.className = "errors";
+    for (const line of lines) {
+      const item = document.createElement("li");
+      item.textContent = line;
+      list.append(item);
+    }
+    return list;
+  }
+
+  function showConfirm(reasons) {
+    confirmBox.hidden = !reasons;
+    replaceBox.checked = false;
+    confirmReasons.replaceChildren();
+    for (const reason of reasons || []) {
+      const item = document.createElement("li");
+      item.textContent = reason;
+      confirmReasons.append(item);
+    }
+    updateButton();
+  }
+
+  function updateButton() {
+    const asking = !confirmBox.hidden;
+    button.disabled = asking && !replaceBox.checked;
+    button.textContent = asking ? "Replace the roster" : "Import";
+  }
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const file = fileInput.files[0];
     if (!file) return;
-    const mapping = {};
-    for (const select of tableBody.querySelectorAll("select")) mapping[select.dataset.header] = select.value;
-    const body = new FormData();
-    body.append("csrf_token", csrfToken(form));
-    body.append("file", file, file.name);
-    body.append("mapping", JSON.stringify(mapping));
-    upload(body, file.size);
+    upload(payload(!confirmBox.hidden && replaceBox.checked), file.size);
   });
 
   function upload(body, size) {
@@ -131,13 +295,29 @@ function rosterImport(form) {
   }
 
   function finish(data) {
-    button.disabled = false;
     progress.hidden = true;
+    if (data.needs_confirmation && data.error) {
+      showPreview(data); // refused: show before -> after and ask
+      showResult({ error: data.error });
+      return;
+    }
+    updateButton();
     showResult(data);
     if (!data.error) {
-      // The page's summary card shows the new counts after a reload.
-      const summary = document.querySelector("[data-testid=roster-students]");
-      if (summary) summary.textContent = data.students.toLocaleString();
+      showConfirm(null);
+      refreshCards();
+    }
+  }
+
+  // The summary and "previous roster" cards, as the server now has them.
+  async function refreshCards() {
+    const answer = await fetch(form.dataset.pageUrl, { credentials: "same-origin" });
+    const fresh = new DOMParser().parseFromString(await answer.text(), "text/html");
+    const cards = fresh.querySelector("[data-roster-cards]");
+    const mine = document.querySelector("[data-roster-cards]");
+    if (cards && mine) {
+      mine.replaceWith(cards);
+      localizeTimes(cards);
     }
   }
 
@@ -157,14 +337,7 @@ function rosterImport(form) {
     if (data.rejected) {
       const note = document.createElement("p");
       note.textContent = `${data.rejected.toLocaleString()} rows were skipped:`;
-      const list = document.createElement("ul");
-      list.className = "errors";
-      for (const line of data.errors) {
-        const item = document.createElement("li");
-        item.textContent = line;
-        list.append(item);
-      }
-      card.append(note, list);
+      card.append(note, errorList(data.errors));
     }
     result.append(card);
     result.hidden = false;
@@ -176,4 +349,6 @@ document.addEventListener("DOMContentLoaded", () => {
   confirmForms(document);
   copyButtons(document);
   for (const form of document.querySelectorAll("form[data-roster-import]")) rosterImport(form);
+  for (const form of document.querySelectorAll("form[data-warn-unsaved]")) warnUnsaved(form);
+  for (const form of document.querySelectorAll("form[data-try-form]")) tryForm(form);
 });

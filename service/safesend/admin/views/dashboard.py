@@ -12,6 +12,7 @@ from .. import bp, stats
 from ..charts import Series, sparkline, stacked_bars
 from ..filters import RULE_LABELS
 from ..guard import current_user, page, services
+from ..roster_health import roster_warnings
 
 RANGES = {4: "Last 4 weeks", 12: "Last 12 weeks", 26: "Last 26 weeks"}
 RULE_COLOURS = {"visible_recipients": "c-rule1", "audience_size": "c-rule2",
@@ -37,6 +38,7 @@ def dashboard():
         internal_errors = stats.internal_errors(db, tenant, since)
         policy = current_policy(db, tenant)
         rules_in_test = [name for name in RULE_LABELS if _in_test_mode(getattr(policy.rules, name))]
+        roster_notes = roster_warnings(db, tenant, services().settings.roster_max_age_days)
     directory = services().directory_for(tenant, policy)
     directory_status = directory.status() if directory is not None else []
     directory_error = services().directory_errors.get(tenant) if policy.directory else None
@@ -61,17 +63,28 @@ def dashboard():
                            internal_errors=internal_errors,
                            directory_status=directory_status, directory_error=directory_error,
                            top_sender_max=max((s[1] for s in senders), default=1),
-                           has_data=current.checks > 0)
+                           has_data=current.checks > 0, roster_notes=roster_notes)
 
 
 def _tile(label: str, value: int, before: int, trend: list[int], tone: str, note: str = "") -> dict:
-    if before:
-        change = (value - before) / before * 100
-        delta = f"{'+' if change >= 0 else ''}{change:.0f}% vs previous period"
-    else:
-        delta = "no earlier data" if not value else "new this period"
-    return {"label": label, "value": value, "delta": delta, "tone": tone, "note": note,
-            "spark": sparkline(trend)}
+    return {"label": label, "value": value, "delta": change_words(value, before), "tone": tone,
+            "note": note, "spark": sparkline(trend)}
+
+
+MIN_BASE = 20          # fewer events before: a percentage would mislead; show the counts
+MAX_PERCENT = 500      # a larger change reads better as counts too
+
+
+def change_words(value: int, before: int) -> str:
+    """'+12% vs previous period'; the counts when the previous period was (nearly) empty."""
+    if not before:
+        return "new this period" if value else "no earlier data"
+    change = (value - before) / before * 100
+    if before < MIN_BASE or abs(change) > MAX_PERCENT:
+        if value == before:
+            return f"same as the previous period ({before:,})"
+        return f"{'up' if value > before else 'down'} from {before:,} in the previous period"
+    return f"{'+' if change >= 0 else ''}{change:.0f}% vs previous period"
 
 
 def _in_test_mode(rule) -> bool:

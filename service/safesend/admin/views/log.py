@@ -8,6 +8,7 @@ from flask import Response, redirect, render_template, request, stream_with_cont
 
 from ...store.checks import get_check
 from ...store.db import transaction
+from ...store.overrides import record_export
 from .. import bp
 from ..csv_export import stream_csv
 from ..filters import RULE_LABELS
@@ -18,12 +19,14 @@ from ..log_query import (
     LogFilter,
     enforced_rules,
     every_row,
+    filter_of_log_url,
+    neighbours,
     page_of,
     review_of,
     sender_domains,
 )
 from ..paging import Paging, requested_page
-from ..review import mark_reviewed
+from ..review import mark_reviewed, undo_review
 from .errors import not_found
 
 PER_PAGE = 25
@@ -49,6 +52,10 @@ def log():
 def log_csv():
     flt, _ = LogFilter.from_args(request.args)
     tenant = current_user().tenant_id
+    with transaction(services().sessions) as db:
+        # Audit trail: who exported what, before the first byte goes out.
+        _, total = page_of(db, tenant, flt, 1, 1)
+        record_export(db, tenant, current_user().email, "console", "csv", total, flt.args())
 
     def rows():
         with transaction(services().sessions) as db:
@@ -68,20 +75,45 @@ def log_entry(check_id: str):
             return not_found("log entry")
         item = _row(check)
         findings = sorted(check.findings, key=lambda f: (f.audit, f.rule))
-    return render_template("admin/log_entry.html", item=item, findings=findings,
-                           back=request.args.get("back", ""))
+        back = _back(request.args.get("back"))
+        newer, older = neighbours(db, current_user().tenant_id, filter_of_log_url(back), check)
+    return render_template("admin/log_entry.html", item=item, findings=findings, back=back,
+                           newer=newer, older=older, done=request.args.get("done", ""))
 
 
 @bp.post("/log/<check_id>/review")
 @page("review")
 def log_review(check_id: str):
+    return _change_review(check_id, undo=False)
+
+
+@bp.post("/log/<check_id>/unreview")
+@page("review")
+def log_unreview(check_id: str):
+    return _change_review(check_id, undo=True)
+
+
+def _change_review(check_id: str, undo: bool):
     user = current_user()
     with transaction(services().sessions) as db:
         check = get_check(db, user.tenant_id, check_id)
         if check is None or check.action == "allow":
             return not_found("log entry")
-        mark_reviewed(db, check, user.email, request.form.get("note", ""))
-    return redirect(url_for("admin.log_entry", check_id=check_id, reviewed=1))
+        if undo:
+            undo_review(db, check, user.email)
+        else:
+            mark_reviewed(db, check, user.email, request.form.get("note", ""))
+    # Back to the same entry, still knowing the filtered log it came from.
+    return redirect(url_for("admin.log_entry", check_id=check_id,
+                            back=_back(request.form.get("back")),
+                            done="unreviewed" if undo else "reviewed"))
+
+
+def _back(target: str | None) -> str:
+    """Only a log page address: never an open redirect."""
+    if target and (target == "/admin/log" or target.startswith("/admin/log?")):
+        return target
+    return url_for("admin.log")
 
 
 def _row(check) -> dict:

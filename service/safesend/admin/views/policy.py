@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import redirect, render_template, request, url_for
 
-from ...policy import dump_policy_yaml
+from ...policy import dump_policy_yaml, parse_policy
 from ...store.db import transaction
 from ...store.policies import current_policy, list_versions, policy_at, save_policy
 from .. import bp, stats
@@ -67,13 +67,15 @@ def policy_rollback(number: int):
         old = policy_at(db, current_user().tenant_id, number)
     if old is None:
         return not_found("policy version")
-    return _diff_page(current, old.document(), comment=f"Roll back to version {number}")
+    return _diff_page(current, old.document(), comment=f"Roll back to version {number}",
+                      rollback_to=number)
 
 
-def _diff_page(current, document: dict, comment: str):
+def _diff_page(current, document: dict, comment: str, rollback_to: int | None = None):
     rows = changes(current.document(), document)
     return render_template("admin/policy_diff.html", rows=rows, version=current.version,
-                           document_json=json.dumps(document), comment=comment[:MAX_COMMENT])
+                           document_json=json.dumps(document), comment=comment[:MAX_COMMENT],
+                           rollback_to=rollback_to)
 
 
 @bp.post("/policy/save")
@@ -95,8 +97,13 @@ def policy_save():
             return _form_page(current.document(), current.version, status=409,
                               notice=f"Someone saved version {current.version} while you were "
                                      "editing. Here it is: make your change again.")
+        # A rollback is named one in the audit trail only if it saves exactly that version.
+        rollback_to = request.form.get("rollback_to", type=int)
+        old = policy_at(db, user.tenant_id, rollback_to) if rollback_to else None
         saved = save_policy(db, user.tenant_id, policy, author=user.email,
-                            comment=request.form.get("comment", "").strip()[:MAX_COMMENT])
+                            comment=request.form.get("comment", "").strip()[:MAX_COMMENT],
+                            rolled_back_to=rollback_to if old is not None
+                            and old.document() == policy.document() else None)
     return redirect(url_for("admin.policy", saved=saved.version))
 
 
@@ -112,5 +119,23 @@ def policy_version(number: int):
         return not_found("policy version")
     return render_template("admin/policy_version.html", row=row, yaml_text=dump_policy_yaml(old),
                            rows=changes(current.document(), old.document()),
-                           current_version=current.version,
+                           current_version=current.version, against=None,
                            editable=current_user().can("policy:write"))
+
+
+@bp.get("/policy/versions/<int:number>/changes")
+@page("policy:read")
+def policy_changes(number: int):
+    """What one save changed: the version before it -> this version (the audit trail links here)."""
+    tenant = current_user().tenant_id
+    with transaction(services().sessions) as db:
+        new = policy_at(db, tenant, number)
+        before = policy_at(db, tenant, number - 1) if number > 1 else None
+        current = current_policy(db, tenant)
+        row = next((v for v in list_versions(db, tenant) if v.version == number), None)
+    if new is None or row is None:
+        return not_found("policy version")
+    base = before.document() if before is not None else parse_policy({}).document()
+    return render_template("admin/policy_version.html", row=row, yaml_text=dump_policy_yaml(new),
+                           rows=changes(base, new.document()), current_version=current.version,
+                           against=number - 1, editable=current_user().can("policy:write"))

@@ -17,6 +17,7 @@ from ..try_input import TryInputError, message_from_form
 def try_message():
     tenant = current_user().tenant_id
     verdict = message = None
+    source = ""
     errors: dict[str, str] = {}
     with transaction(services().sessions) as db:
         current = current_policy(db, tenant)
@@ -30,6 +31,10 @@ def try_message():
                 message = message_from_form(request.form, request.files, policy.limits.max_recipients)
             except TryInputError as exc:
                 errors[exc.field] = str(exc)
+            upload = request.files.get("file")
+            if upload is not None and upload.filename:
+                # Named back on this page only (never stored or logged): which file this is about.
+                source = upload.filename.replace("\\", "/").rpartition("/")[2][:120]
             if message is not None and not errors:
                 # Lists are sized by the current directory settings: one live directory per tenant.
                 context = services().context_for(db, tenant, current)
@@ -37,4 +42,4 @@ def try_message():
     status = 400 if errors else 200
     return render_template("admin/try.html", verdict=verdict, message=message, errors=errors,
                            versions=versions, chosen=chosen, current_version=current.version,
-                           form=request.form), status
+                           form=request.form, source=source), status
