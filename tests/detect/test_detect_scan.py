@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import pytest
 from detect.synthetic import (
@@ -19,6 +18,7 @@ from detect.synthetic import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import CORPORA
 from safesend.detect import (
     DetectConfig,
     IdPatternConfig,
@@ -26,8 +26,7 @@ from safesend.detect import (
     scan_content,
 )
 
-PRESIDIO = (Path(__file__).resolve().parents[3] / "shared" / "corpora" / "presidio-research"
-            / "data" / "synth_dataset_v2.json")
+PRESIDIO = CORPORA / "presidio-research" / "data" / "synth_dataset_v2.json"
 
 POLICY_DOCUMENT = """Section 504 Procedures
 
