@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import yaml
 from flask import current_app, jsonify, request
 
 from ..auth import current_principal, require
-from ..policy import PolicyError, parse_policy, parse_policy_yaml
+from ..policy import PolicyError, parse_policy
 from ..sections import validate_sections
 from ..store.db import transaction
 from ..store.policies import list_versions, save_policy
@@ -56,10 +57,12 @@ def _policy_from_request():
                        "Send the policy as application/json or application/yaml.")
     try:
         if request.mimetype in yaml_types:
-            data = parse_policy_yaml(request.get_data(as_text=True)).document()
+            data = _yaml_mapping(request.get_data(as_text=True))
         else:
-            data = request.get_json(silent=True)
-        if isinstance(data, dict) and isinstance(data.get("policy"), dict):
+            data = _json_document()
+        if not isinstance(data, dict):
+            raise ApiError(400, "invalid_policy", "The policy must be a JSON object or a YAML mapping.")
+        if isinstance(data.get("policy"), dict):
             data = data["policy"]
         policy = parse_policy(data)
         validate_sections(policy, current_app.extensions["safesend"].settings.instance_path)
@@ -68,16 +71,38 @@ def _policy_from_request():
         raise _PolicyInvalid(exc) from None
 
 
+def _yaml_mapping(text: str):
+    """The YAML document as data (None for an empty one). Not YAML at all is a malformed
+    body (400, as for JSON); YAML that is not a usable policy is a 422 further on."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" at line {where.line + 1}" if where else ""
+        raise ApiError(400, "invalid_yaml", f"The body is not valid YAML{line}.") from None
+    except RecursionError:
+        raise ApiError(400, "invalid_yaml", "The YAML document is nested too deeply.") from None
+
+
+def _json_document():
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        raise ApiError(400, "invalid_json", "The request body is nested too deeply.") from None
+
+
 class _PolicyInvalid(ApiError):
     def __init__(self, exc: PolicyError):
         key, reason = exc.errors[0]
-        super().__init__(400, "invalid_policy", f"{key}: {reason}", key)
+        # 400: the document breaks the schema the OpenAPI document gives; 422: it fits that
+        # schema but cannot be used (thresholds out of order, a regex that does not compile).
+        super().__init__(400 if exc.malformed else 422, "invalid_policy", f"{key}: {reason}", key)
         self.errors = exc.errors
 
 
 @bp.errorhandler(_PolicyInvalid)
 def _policy_invalid(exc: _PolicyInvalid):
-    response = error_response(400, exc.code, str(exc), exc.field)
+    response = error_response(exc.status, exc.code, str(exc), exc.field)
     body = response.get_json()
     body["error"]["errors"] = [{"field": k, "message": m} for k, m in exc.errors]
-    return jsonify(body), 400
+    return jsonify(body), exc.status

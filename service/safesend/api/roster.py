@@ -37,7 +37,8 @@ def put_roster():
             result = import_roster_file(session, principal.tenant_id, data, services.roster_key,
                                         mapping, author=principal.email or principal.subject)
     except RosterImportError as exc:
-        raise ApiError(400, "invalid_roster", str(exc)) from None
+        # A readable upload that is not a usable roster: 422, as the OpenAPI document says.
+        raise ApiError(422, "invalid_roster", str(exc)) from None
     return jsonify({
         "students": result.students, "with_flags": result.with_flags,
         "guardians": result.guardians, "columns": result.columns,
