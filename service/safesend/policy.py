@@ -233,15 +233,17 @@ class Policy(_Section):
 SEMANTIC_ERRORS = ("value_error", "assertion_error")
 
 
-def parse_policy(data: Any, version: int = 0) -> Policy:
-    """Validate a policy document (a mapping) into a Policy."""
+def parse_policy(data: Any, version: int = 0, strict: bool = False) -> Policy:
+    """Validate a policy document (a mapping) into a Policy. `strict` (the JSON API) refuses
+    "true" for true and "5" for 5, as the OpenAPI document's types say; files and forms may
+    spell them so."""
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise PolicyError([("(document)", "a policy must be a mapping of settings")], malformed=True)
     data = {k: v for k, v in data.items() if k != "version"}
     try:
-        return Policy.model_validate({**data, "version": version})
+        return Policy.model_validate({**data, "version": version}, strict=strict)
     except ValidationError as exc:
         errors = exc.errors()
         raise PolicyError([(_key_path(e["loc"]), _reason(e)) for e in errors],

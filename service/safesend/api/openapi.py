@@ -160,13 +160,24 @@ def _paths() -> dict:
     }
 
 
+def _components() -> dict:
+    _, schemas = models_json_schema([(m, "validation") for m in MODELS], ref_template=REF)
+    components = schemas["$defs"]
+    # The service numbers policy versions itself: a `version` key is accepted and ignored.
+    components["Policy"]["properties"]["version"] = {
+        "description": "Ignored: the service numbers the versions it saves"}
+    # The length a justification needs is each district's policy (overrides.justification_min_length);
+    # a shorter one is refused with 422.
+    components["OverrideRequest"]["required"] = ["justification"]
+    return components
+
+
 @lru_cache(maxsize=1)
 def openapi_document() -> dict:
-    _, schemas = models_json_schema([(m, "validation") for m in MODELS], ref_template=REF)
     return {
         "openapi": "3.1.0",
         "info": {"title": "SafeSend rules service", "version": __version__},
         "paths": _paths(),
-        "components": {"schemas": schemas["$defs"],
+        "components": {"schemas": _components(),
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }

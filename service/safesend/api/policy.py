@@ -12,6 +12,7 @@ from ..store.db import transaction
 from ..store.policies import list_versions, save_policy
 from . import bp
 from .errors import ApiError, error_response
+from .text import without_nul
 
 
 def _sessions():
@@ -43,7 +44,7 @@ def get_policy_versions():
 def put_policy():
     principal = current_principal()
     policy = _policy_from_request()
-    comment = request.args.get("comment", "")[:500]
+    comment = without_nul(request.args.get("comment", ""))[:500]
     with transaction(_sessions()) as session:
         saved = save_policy(session, principal.tenant_id, policy,
                             author=principal.email or principal.subject, comment=comment)
@@ -64,7 +65,7 @@ def _policy_from_request():
             raise ApiError(400, "invalid_policy", "The policy must be a JSON object or a YAML mapping.")
         if isinstance(data.get("policy"), dict):
             data = data["policy"]
-        policy = parse_policy(data)
+        policy = parse_policy(without_nul(data), strict=True)
         validate_sections(policy, current_app.extensions["safesend"].settings.instance_path)
         return policy
     except PolicyError as exc:
