@@ -24,7 +24,6 @@ REF = "#/components/schemas/{model}"
 MODELS: tuple[type[BaseModel], ...] = (CheckRequest, VerdictOut, OverrideRequest, ReviewRequest,
                                        ErrorOut, Policy)
 JSON = "application/json"
-YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml")
 
 
 def _error(description: str) -> dict:
@@ -84,7 +83,12 @@ def _policy_body() -> dict:
     # The document itself, or {"policy": ...} as GET /policy returns it; YAML holds the same.
     document = {"anyOf": [policy, {"type": "object", "required": ["policy"],
                                    "properties": {"policy": policy}}]}
-    return {"required": True, "content": {t: {"schema": document} for t in (JSON, *YAML_TYPES)}}
+    # The YAML text is not checked against a JSON schema before it is read: any text is well
+    # formed, and text that is not a policy mapping is refused with 422. application/x-yaml and
+    # text/yaml are taken as well.
+    yaml_text = {"type": "string", "description": "The same document (or {policy: ...}) as YAML"}
+    return {"required": True, "content": {JSON: {"schema": document},
+                                          "application/yaml": {"schema": yaml_text}}}
 
 
 def _roster_body() -> dict:

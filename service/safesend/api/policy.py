@@ -12,7 +12,7 @@ from ..store.db import transaction
 from ..store.policies import list_versions, save_policy
 from . import bp
 from .errors import ApiError, error_response
-from .text import without_nul
+from .json_values import normalized
 
 
 def _sessions():
@@ -44,7 +44,7 @@ def get_policy_versions():
 def put_policy():
     principal = current_principal()
     policy = _policy_from_request()
-    comment = without_nul(request.args.get("comment", ""))[:500]
+    comment = normalized(request.args.get("comment", ""))[:500]
     with transaction(_sessions()) as session:
         saved = save_policy(session, principal.tenant_id, policy,
                             author=principal.email or principal.subject, comment=comment)
@@ -61,28 +61,31 @@ def _policy_from_request():
             data = _yaml_mapping(request.get_data(as_text=True))
         else:
             data = _json_document()
-        if not isinstance(data, dict):
-            raise ApiError(400, "invalid_policy", "The policy must be a JSON object or a YAML mapping.")
+            if not isinstance(data, dict):
+                raise ApiError(400, "invalid_policy", "The policy must be a JSON object.")
         if isinstance(data.get("policy"), dict):
             data = data["policy"]
-        policy = parse_policy(without_nul(data), strict=True)
+        policy = parse_policy(normalized(data), strict=True)
         validate_sections(policy, current_app.extensions["safesend"].settings.instance_path)
         return policy
     except PolicyError as exc:
         raise _PolicyInvalid(exc) from None
 
 
-def _yaml_mapping(text: str):
-    """The YAML document as data (None for an empty one). Not YAML at all is a malformed
-    body (400, as for JSON); YAML that is not a usable policy is a 422 further on."""
+def _yaml_mapping(text: str) -> dict:
+    """The YAML document as a mapping. The OpenAPI document takes any text here, so text that
+    is not a YAML mapping is content that cannot be used: 422, naming the line when it can."""
     try:
-        return yaml.safe_load(text)
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" at line {where.line + 1}" if where else ""
-        raise ApiError(400, "invalid_yaml", f"The body is not valid YAML{line}.") from None
+        raise ApiError(422, "invalid_policy", f"The body is not valid YAML{line}.") from None
     except RecursionError:
-        raise ApiError(400, "invalid_yaml", "The YAML document is nested too deeply.") from None
+        raise ApiError(422, "invalid_policy", "The YAML document is nested too deeply.") from None
+    if not isinstance(data, dict):
+        raise ApiError(422, "invalid_policy", "The YAML document must be a mapping of settings.")
+    return data
 
 
 def _json_document():

@@ -11,8 +11,8 @@ from pydantic import BaseModel, ValidationError
 from ..actions import ACTIONS
 from ..store.checks import CheckFilter
 from .errors import ApiError, validation_error
+from .json_values import normalized
 from .limits import MAX_ID, MAX_PAGE, MAX_TEXT_ARG
-from .text import without_nul
 
 _WHOLE_NUMBER = re.compile(r"-?[0-9]{1,12}")
 
@@ -27,7 +27,7 @@ def json_body(model: type[BaseModel]):
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_json", "The request body must be a JSON object.")
     try:
-        return model.model_validate(without_nul(data))
+        return model.model_validate(normalized(data))
     except ValidationError as exc:
         raise validation_error(exc) from None
     except RecursionError:
@@ -59,7 +59,7 @@ def check_filter() -> CheckFilter:
 
 
 def _text_arg(name: str) -> str:
-    raw = without_nul(request.args.get(name) or "")
+    raw = normalized(request.args.get(name) or "")
     if len(raw) > MAX_TEXT_ARG:
         raise ApiError(400, "invalid_parameter", f"{name} is longer than {MAX_TEXT_ARG} characters", name)
     return raw
