@@ -45,6 +45,7 @@ def test_a_long_url_gets_a_json_414(client, auth):
     ({"rules": {"audience_size": {"warn_at": 5.0}}}, None, 200),  # JSON's whole number
     ("rules: [unclosed", "application/yaml", 422),
     ("- a list\n", "application/yaml", 422),
+    ("rules:\n  audience_size:\n    warn_at: -1\n", "application/yaml", 422),  # YAML: any mapping
     ("rules:\n  audience_size:\n    warn_at: 7\n", "application/yaml", 200),
     ("[1]", "application/json", 400),
     ("warn_at=5", "text/plain", 415),

@@ -83,12 +83,11 @@ def _policy_body() -> dict:
     # The document itself, or {"policy": ...} as GET /policy returns it; YAML holds the same.
     document = {"anyOf": [policy, {"type": "object", "required": ["policy"],
                                    "properties": {"policy": policy}}]}
-    # The YAML text is not checked against a JSON schema before it is read: any text is well
-    # formed, and text that is not a policy mapping is refused with 422. application/x-yaml and
-    # text/yaml are taken as well.
-    yaml_text = {"type": "string", "description": "The same document (or {policy: ...}) as YAML"}
+    # YAML (also as application/x-yaml or text/yaml): any mapping is well formed, and one that
+    # is not a usable policy (the Policy schema above) is refused with 422, naming each key.
+    yaml_mapping = {"type": "object", "description": "The same document (or {policy: ...}) in YAML"}
     return {"required": True, "content": {JSON: {"schema": document},
-                                          "application/yaml": {"schema": yaml_text}}}
+                                          "application/yaml": {"schema": yaml_mapping}}}
 
 
 def _roster_body() -> dict:

@@ -56,8 +56,9 @@ def _policy_from_request():
     if request.mimetype not in yaml_types and not request.is_json:
         raise ApiError(415, "unsupported_media_type",
                        "Send the policy as application/json or application/yaml.")
+    as_yaml = request.mimetype in yaml_types
     try:
-        if request.mimetype in yaml_types:
+        if as_yaml:
             data = _yaml_mapping(request.get_data(as_text=True))
         else:
             data = _json_document()
@@ -69,12 +70,15 @@ def _policy_from_request():
         validate_sections(policy, current_app.extensions["safesend"].settings.instance_path)
         return policy
     except PolicyError as exc:
-        raise _PolicyInvalid(exc) from None
+        # JSON: 400 when the document breaks the Policy schema the OpenAPI document gives, 422
+        # when it fits but cannot be used (thresholds out of order, a regex that does not
+        # compile). YAML is documented as any mapping, so every unusable one is a 422.
+        raise _PolicyInvalid(exc, 400 if exc.malformed and not as_yaml else 422) from None
 
 
 def _yaml_mapping(text: str) -> dict:
-    """The YAML document as a mapping. The OpenAPI document takes any text here, so text that
-    is not a YAML mapping is content that cannot be used: 422, naming the line when it can."""
+    """The YAML document as a mapping; anything else is content that cannot be used (422),
+    naming the line of a syntax error when it can."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -96,11 +100,9 @@ def _json_document():
 
 
 class _PolicyInvalid(ApiError):
-    def __init__(self, exc: PolicyError):
+    def __init__(self, exc: PolicyError, status: int):
         key, reason = exc.errors[0]
-        # 400: the document breaks the schema the OpenAPI document gives; 422: it fits that
-        # schema but cannot be used (thresholds out of order, a regex that does not compile).
-        super().__init__(400 if exc.malformed else 422, "invalid_policy", f"{key}: {reason}", key)
+        super().__init__(status, "invalid_policy", f"{key}: {reason}", key)
         self.errors = exc.errors
 
 
