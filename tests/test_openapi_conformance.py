@@ -27,9 +27,9 @@ ROLES = ("client", "it", "admin", "auditor")
 EXAMPLES = 10  # per operation in the fuzzing phase; the coverage phase adds its own cases
 SEED = 10  # the same cases every run: a red CI run can be replayed
 ST = Path(sys.executable).with_name("st")
-# What the document cannot say (a policy or roster may fit its schema and still be unusable: 422).
 TESTS = Path(__file__).resolve().parent
 KEYS_ENV = "SAFESEND_SCHEMATHESIS_KEYS"  # read by schemathesis_hooks.py in the `st` process only
+# What the document cannot say (a policy or roster may fit its schema and still be unusable: 422).
 CONFIG = TESTS.parent / "schemathesis.toml"
 
 
