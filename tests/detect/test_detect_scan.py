@@ -6,6 +6,7 @@ import json
 import time
 
 import pytest
+from corpora_path import CORPORA
 from detect.synthetic import (
     Segment,
     Table,
@@ -18,7 +19,6 @@ from detect.synthetic import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CORPORA
 from safesend.detect import (
     DetectConfig,
     IdPatternConfig,

@@ -12,6 +12,7 @@ import zipfile
 from email.message import EmailMessage
 
 # Real-world odd files collected by other projects; read in place, never copied.
+from corpora_path import CORPORA  # noqa: F401  (one place says where the corpora are)
 
 ROSTER = [
     ["Maria Garcia", "6712345612", "7"],
