@@ -8,10 +8,13 @@ import uuid
 from pathlib import Path
 
 import pytest
+
+# Under CI=true a skip (missing service, browser, tool or corpus) fails the run: see ci_strict.py.
+from ci_strict import pytest_configure, pytest_make_collect_report, pytest_runtest_makereport  # noqa: F401
+from corpora_path import CORPORA
 from sqlalchemy import create_engine, text
 
 PG_BASE = os.environ.get("SAFESEND_TEST_POSTGRES", "postgresql+psycopg://root@127.0.0.1:5432/test")
-CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 
 
 def _postgres_reachable() -> str | None:

@@ -48,7 +48,7 @@ def test_external_members_count_for_external_recipients(client, auth):
 def test_a_bad_directory_section_is_refused_with_its_key(client, auth):
     response = client.put("/api/v1/policy", headers=auth["it"], json={
         "internal_domains": [DISTRICT], "directory": {"backends": [{"type": "ldap"}]}})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json["error"]["field"] == "directory.backends[0].type"
 
 

@@ -182,5 +182,5 @@ def test_api_check_with_an_attachment_and_unscannable_files(client, auth):
 def test_bad_id_pattern_is_refused_with_its_key(client, auth):
     response = client.put("/api/v1/policy", headers=auth["it"], json={
         "detection": {"id_patterns": [{"name": "sid", "regex": "(\\d+"}]}})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json["error"]["field"] == "detection.id_patterns.0.regex"

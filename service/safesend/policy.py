@@ -20,8 +20,11 @@ RuleMode = Literal["enforce", "audit"]
 class PolicyError(ValueError):
     """A policy that cannot be used; `errors` lists (key path, reason)."""
 
-    def __init__(self, errors: list[tuple[str, str]]):
+    def __init__(self, errors: list[tuple[str, str]], malformed: bool = False):
         self.errors = errors
+        # True when the document breaks its own schema (a wrong type, a value out of range, an
+        # unknown key); False when it fits the schema but cannot be used (thresholds out of order).
+        self.malformed = malformed
         super().__init__("; ".join(f"{key}: {reason}" for key, reason in errors))
 
 
@@ -233,17 +236,25 @@ class Policy(_Section):
         return self.model_dump(mode="json", exclude={"version"})
 
 
-def parse_policy(data: Any, version: int = 0) -> Policy:
-    """Validate a policy document (a mapping) into a Policy."""
+# Raised by this module's own validators: the value has the right shape but cannot be used.
+SEMANTIC_ERRORS = ("value_error", "assertion_error")
+
+
+def parse_policy(data: Any, version: int = 0, strict: bool = False) -> Policy:
+    """Validate a policy document (a mapping) into a Policy. `strict` (the JSON API) refuses
+    "true" for true and "5" for 5, as the OpenAPI document's types say; files and forms may
+    spell them so."""
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise PolicyError([("(document)", "a policy must be a mapping of settings")])
+        raise PolicyError([("(document)", "a policy must be a mapping of settings")], malformed=True)
     data = {k: v for k, v in data.items() if k != "version"}
     try:
-        return Policy.model_validate({**data, "version": version})
+        return Policy.model_validate({**data, "version": version}, strict=strict)
     except ValidationError as exc:
-        raise PolicyError([(_key_path(e["loc"]), _reason(e)) for e in exc.errors()]) from None
+        errors = exc.errors()
+        raise PolicyError([(_key_path(e["loc"]), _reason(e)) for e in errors],
+                          malformed=any(e["type"] not in SEMANTIC_ERRORS for e in errors)) from None
 
 
 def load_policy_file(path: str | Path) -> Policy:

@@ -10,7 +10,7 @@ import base64
 import binascii
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from .message import AddressError, Attachment, ClientInfo, Message, Recipient, parse_address
 
@@ -24,19 +24,50 @@ class RequestError(ValueError):
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="ignore", strict=False)
+    # Strict: `"is_reply": "yes"` or `"group_size": "5"` is refused, as the document says.
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+
+# What the OpenAPI document states about strings, kept beside the fields they describe.
+# An address in the sense of parse_address: a plain one, or "Name <address>" (rarely sent).
+EMAIL = {"format": "email"}
+# Text with no "@" is a display name alone (an unresolved recipient).
+DISPLAY_NAME = {"pattern": "^[^@]*$"}
+# At least one character Python's str.strip() keeps (the document and the code must agree).
+NOT_BLANK = {"pattern": "[^\\t\\n\\v\\f\\r \\x1c-\\x1f\\x85\\xa0\\u1680\\u2000-\\u200a"
+                        "\\u2028\\u2029\\u202f\\u205f\\u3000]"}
+# Exactly what base64.b64decode(..., validate=True) takes.
+BASE64 = {"contentEncoding": "base64",
+          "pattern": "^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"}
+MAX_LIST_SIZE = 10_000_000  # larger than any real distribution list; keeps counts in range
+
+
+def _whole(value):
+    # JSON Schema counts 145.0 as an integer; strict pydantic would not.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# The bounds sit inside the type so that they reach the document as minimum/maximum.
+ListSize = Annotated[int, Field(ge=0, le=MAX_LIST_SIZE), BeforeValidator(_whole)]
+ByteCount = Annotated[int, Field(ge=0), BeforeValidator(_whole)]
+
+RecipientText = Annotated[str, Field(
+    max_length=512, json_schema_extra={"anyOf": [EMAIL, DISPLAY_NAME], "allOf": [NOT_BLANK],
+                                       "description": "An address ('pat@x.org' or 'Pat Doe "
+                                                      "<pat@x.org>'), or a display name alone"})]
 
 
 class RecipientIn(_In):
-    address: str = Field(default="", max_length=512,
+    """A recipient: an address, or (when only that is known) a display name."""
+
+    model_config = ConfigDict(json_schema_extra={"anyOf": [
+        {"required": ["address"], "properties": {"address": NOT_BLANK}},
+        {"required": ["name"], "properties": {"name": NOT_BLANK}}]})
+    address: str = Field(default="", max_length=512, json_schema_extra={"anyOf": [EMAIL, DISPLAY_NAME]},
                          description="Email address; may be empty when only a display name is known")
     name: str = Field(default="", max_length=512)
     is_group: bool = Field(default=False, description="A distribution list or contact group")
-    group_size: int | None = Field(default=None, ge=0, description="List size when the client knows it")
-
-
-# A recipient given as a bare string is an address: the same limit applies.
-AddressString = Annotated[str, Field(max_length=512)]
+    group_size: ListSize | None = Field(default=None, description="List size when the client knows it")
 
 
 class BodyIn(_In):
@@ -47,8 +78,9 @@ class BodyIn(_In):
 class AttachmentIn(_In):
     name: str = Field(min_length=1, max_length=1024)
     content_type: str = Field(default="application/octet-stream", max_length=255)
-    content_base64: str | None = Field(default=None, description="File content; absent for cloud links")
-    size: int | None = Field(default=None, ge=0, description="Size in bytes when content is not sent")
+    content_base64: str | None = Field(default=None, json_schema_extra=BASE64,
+                                       description="File content; absent for cloud links")
+    size: ByteCount | None = Field(default=None, description="Size in bytes when content is not sent")
 
 
 class ClientIn(_In):
@@ -57,10 +89,11 @@ class ClientIn(_In):
 
 
 class CheckRequest(_In):
-    sender: str = Field(max_length=512)
-    to: list[RecipientIn | AddressString] = Field(default_factory=list)
-    cc: list[RecipientIn | AddressString] = Field(default_factory=list)
-    bcc: list[RecipientIn | AddressString] = Field(default_factory=list)
+    sender: str = Field(max_length=254, json_schema_extra=EMAIL,
+                        description="The sender's email address")
+    to: list[RecipientIn | RecipientText] = Field(default_factory=list)
+    cc: list[RecipientIn | RecipientText] = Field(default_factory=list)
+    bcc: list[RecipientIn | RecipientText] = Field(default_factory=list)
     subject: str = Field(default="", max_length=4096)
     body: BodyIn = Field(default_factory=BodyIn)
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=500)
@@ -134,7 +167,7 @@ def to_message(request: CheckRequest, max_recipients: int) -> Message:
     )
 
 
-def _recipients(items: list[RecipientIn | AddressString], field: str) -> tuple[Recipient, ...]:
+def _recipients(items: list[RecipientIn | RecipientText], field: str) -> tuple[Recipient, ...]:
     result = []
     for index, item in enumerate(items):
         if isinstance(item, str):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import pytest
+from corpora_path import CORPORA
 from detect.synthetic import (
     Segment,
     Table,
@@ -26,8 +26,7 @@ from safesend.detect import (
     scan_content,
 )
 
-PRESIDIO = (Path(__file__).resolve().parents[3] / "shared" / "corpora" / "presidio-research"
-            / "data" / "synth_dataset_v2.json")
+PRESIDIO = CORPORA / "presidio-research" / "data" / "synth_dataset_v2.json"
 
 POLICY_DOCUMENT = """Section 504 Procedures
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import tomllib
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+import safesend
 from safesend.cli import main
 from safesend.gmail import DeploymentError, render_deployment
 
@@ -48,11 +51,27 @@ def test_cli_renders_the_deployment(tmp_path, monkeypatch):
     assert bad.exit_code == 2 and "https" in bad.output
 
 
+REPO = Path(__file__).resolve().parents[2]
+EXTENSION_ICON = REPO / "addin/gmail/extension/static/icons/icon-128.png"
+
+
 def test_logo_is_served(gmail_client):
     response = gmail_client.get("/gmail/addon/logo.png")
-    if response.status_code == 404:
-        pytest.skip("the extension icons are not in this checkout")
+    assert response.status_code == 200
     assert response.mimetype == "image/png"
+    assert response.data.startswith(b"\x89PNG\r\n\x1a\n")
+    # The add-on shows the same picture as the extension.
+    assert response.data == EXTENSION_ICON.read_bytes()
+
+
+def test_logo_ships_inside_the_package():
+    """A wheel holds only the package and its package-data: the logo must be among them."""
+    logo = Path(safesend.__file__).parent / "gmail" / "static" / "logo.png"
+    assert logo.is_file()
+    package = Path(safesend.__file__).parent
+    patterns = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    shipped = {path for pattern in patterns["safesend"] for path in package.glob(pattern)}
+    assert logo in shipped
 
 
 def test_the_deployment_the_demo_prints_opens_in_a_browser(gmail_app, gmail_client):

@@ -18,6 +18,7 @@ from ..store import overrides as override_store
 from ..store.db import transaction
 from . import bp
 from .errors import ApiError
+from .limits import MAX_ID, is_check_id
 from .requests import check_filter, json_body, paging
 
 
@@ -53,7 +54,8 @@ def create_override(check_id: str):
     payload = json_body(OverrideRequest)
     principal = current_principal()
     with transaction(_services().sessions) as session:
-        check = check_store.get_check(session, principal.tenant_id, check_id)
+        check = (check_store.get_check(session, principal.tenant_id, check_id)
+                 if is_check_id(check_id) else None)
         if check is None:
             raise ApiError(404, "not_found", "No such check.")
         # A user token overrides only its own checks (API keys: any).
@@ -85,18 +87,21 @@ def list_checks():
 @require("overrides:read")
 def list_overrides():
     principal = current_principal()
+    output = request.args.get("format") or "json"
+    if output not in ("json", "csv"):
+        raise ApiError(400, "invalid_parameter", "format must be json or csv", "format")
     limit, offset = paging()
     with transaction(_services().sessions) as session:
         rows, total = check_store.list_overrides(session, principal.tenant_id, check_filter(),
                                                  limit, offset)
         items = [override_store.override_json(r) for r in rows]
-        if request.args.get("format") == "csv":
+        if output == "csv":
             # Audit trail: an export of the override log (the JSON list is the API's paging).
             override_store.record_export(session, principal.tenant_id,
                                          principal.email or principal.subject, "api", "csv",
                                          len(items), {k: v for k, v in request.args.items()
                                                       if k != "format"})
-    if request.args.get("format") == "csv":
+    if output == "csv":
         return _csv_response(items)
     return jsonify({"items": items, "total": total, "limit": limit, "offset": offset})
 
@@ -106,6 +111,8 @@ def list_overrides():
 def review_override(override_id: int):
     payload = json_body(ReviewRequest)
     principal = current_principal()
+    if override_id > MAX_ID:
+        raise ApiError(404, "not_found", "No such override.")
     with transaction(_services().sessions) as session:
         row = override_store.mark_reviewed(session, principal.tenant_id, override_id,
                                            principal.email or principal.subject, payload.note)

@@ -56,8 +56,13 @@ def init_app(app: Flask) -> None:
     def _http_error(exc: HTTPException):
         if not _is_api():
             return _page_error(app, exc, exc.code or 500) or exc
-        return error_response(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"),
-                              exc.description or exc.name)
+        response = error_response(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"),
+                                  exc.description or exc.name)
+        # A 405 names the methods that are allowed (RFC 9110), in JSON as in HTML.
+        for name, value in exc.get_headers():
+            if name.lower() == "allow":
+                response.headers["Allow"] = value
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import request
@@ -10,8 +11,10 @@ from pydantic import BaseModel, ValidationError
 from ..actions import ACTIONS
 from ..store.checks import CheckFilter
 from .errors import ApiError, validation_error
+from .json_values import normalized
+from .limits import MAX_ID, MAX_PAGE, MAX_TEXT_ARG
 
-MAX_PAGE = 500
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,12}")
 
 
 def json_body(model: type[BaseModel]):
@@ -24,7 +27,7 @@ def json_body(model: type[BaseModel]):
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_json", "The request body must be a JSON object.")
     try:
-        return model.model_validate(data)
+        return model.model_validate(normalized(data))
     except ValidationError as exc:
         raise validation_error(exc) from None
     except RecursionError:
@@ -36,8 +39,8 @@ def paging() -> tuple[int, int]:
     offset = _int_arg("offset", 0)
     if not 1 <= limit <= MAX_PAGE:
         raise ApiError(400, "invalid_parameter", f"limit must be between 1 and {MAX_PAGE}", "limit")
-    if offset < 0:
-        raise ApiError(400, "invalid_parameter", "offset must not be negative", "offset")
+    if not 0 <= offset <= MAX_ID:
+        raise ApiError(400, "invalid_parameter", f"offset must be between 0 and {MAX_ID}", "offset")
     return limit, offset
 
 
@@ -47,22 +50,36 @@ def check_filter() -> CheckFilter:
         raise ApiError(400, "invalid_parameter", f"action must be one of {', '.join(ACTIONS)}",
                        "action")
     return CheckFilter(
-        sender=(request.args.get("sender") or "").strip().lower() or None,
-        rule=request.args.get("rule") or None,
+        sender=_text_arg("sender").strip().lower() or None,
+        rule=_text_arg("rule") or None,
         action=action,
         since=_date_arg("since", end=False),
         until=_date_arg("until", end=True),
     )
 
 
+def _text_arg(name: str) -> str:
+    raw = normalized(request.args.get(name) or "")
+    if len(raw) > MAX_TEXT_ARG:
+        raise ApiError(400, "invalid_parameter", f"{name} is longer than {MAX_TEXT_ARG} characters", name)
+    return raw
+
+
 def _int_arg(name: str, default: int) -> int:
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ApiError(400, "invalid_parameter", f"{name} must be a whole number", name) from None
+    # Plain ASCII digits only: int() would also take " 5", "+5", "5_000" and "٥".
+    if not _WHOLE_NUMBER.fullmatch(raw):
+        raise ApiError(400, "invalid_parameter", f"{name} must be a whole number", name)
+    return int(raw)
+
+
+# RFC 3339, as the OpenAPI document says (format date / date-time): Python's fromisoformat
+# alone would also take "2026-01-31T10" or a date-time without an offset.
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?"
+                        r"(?:[Zz]|[+-][0-9]{2}:[0-9]{2})")
 
 
 def _date_arg(name: str, end: bool) -> datetime | None:
@@ -71,11 +88,12 @@ def _date_arg(name: str, end: bool) -> datetime | None:
     if not raw:
         return None
     try:
-        if len(raw) == 10:
+        if _DATE.fullmatch(raw):
             moment = datetime.combine(date.fromisoformat(raw), time.min, tzinfo=UTC)
             return moment + timedelta(days=1) if end else moment
-        moment = datetime.fromisoformat(raw)
+        if not _DATE_TIME.fullmatch(raw):
+            raise ValueError(raw)
+        return datetime.fromisoformat(raw.upper().replace("Z", "+00:00"))
     except ValueError:
-        raise ApiError(400, "invalid_parameter",
-                       f"{name} must be an ISO date (2026-01-31) or date-time", name) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        raise ApiError(400, "invalid_parameter", f"{name} must be an ISO date (2026-01-31) or "
+                       "date-time with its offset (2026-01-31T08:00:00Z)", name) from None

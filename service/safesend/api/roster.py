@@ -52,7 +52,8 @@ def put_roster():
                         "before": exc.before.as_dict(), "after": exc.after.as_dict(),
                         "reasons": exc.reasons}), 409
     except RosterImportError as exc:
-        raise ApiError(400, "invalid_roster", str(exc)) from None
+        # A readable upload that is not a usable roster: 422, as the OpenAPI document says.
+        raise ApiError(422, "invalid_roster", str(exc)) from None
     return jsonify({
         "students": result.students, "with_flags": result.with_flags, "before": result.before.as_dict(),
         "guardians": result.guardians, "columns": result.columns,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, jsonify, request, send_file
+from flask import Blueprint, current_app, jsonify, request, send_file
 
 from .. import __version__
 from ..auth import AuthError, Principal
@@ -24,7 +24,8 @@ from .system_token import verify_from_google
 PREFIX = "/gmail/addon"
 bp = Blueprint("gmail_addon", __name__, url_prefix=PREFIX)
 # The extension's icon, from the source checkout beside the package.
-LOGO = Path(__file__).resolve().parents[3] / "addin/gmail/extension/static/icons/icon-128.png"
+# Inside the package (package-data), so a wheel install serves it too; the extension's 128 px icon.
+LOGO = Path(__file__).resolve().parent / "static" / "logo.png"
 CLIENT_APP = "gmail-addon"
 
 
@@ -78,8 +79,6 @@ def deployment():
 
 @bp.get("/logo.png")
 def logo():
-    if not LOGO.is_file():
-        abort(404)
     return send_file(LOGO, mimetype="image/png", max_age=86400)
 
 
