@@ -5,6 +5,7 @@ from . import (  # noqa: F401  (routes register on import)
     audit_trail,
     dashboard,
     errors,
+    help_pages,
     incidents,  # issue 13
     log,
     policy,
