@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 
 KNOWN_APPS = frozenset({"outlook", "gmail", "gmail-extension", "gmail-addon", "chrome", "cli",
-                        "console", "file", "curl", "test", "bench", "unknown"})
+                        "console", "file", "curl", "test", "bench", "unknown",
+                        "gate"})  # "gate": the mail-flow gate
 _VERSION = re.compile(r"\d{1,6}(\.\d{1,6}){0,3}([-+][0-9A-Za-z.]{1,12})?")
 
 

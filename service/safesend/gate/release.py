@@ -100,15 +100,15 @@ def signin_password(token: str):
     password = request.form.get("password", "")
     limits = sign_in_methods().limits
     address = request.remote_addr or "unknown"
+    # Counted (and committed) before the password is checked, as the console does.
+    if not throttle.attempt(_services().sessions, limits, address, email):
+        return _signin_error(token, "Too many attempts. Wait a few minutes, then try again.", 429)
     with transaction(_services().sessions) as db:
-        if throttle.blocked(db, limits, address, email):
-            return _signin_error(token, "Too many attempts. Wait a few minutes, then try again.", 429)
         user = users.find_by_email(db, email) if email else None
         if user is None or not verify_password(user.password_hash, password) \
                 or user.disabled_at is not None or user.tenant_id != tenant_id:
-            throttle.record_failure(db, limits, address, email)
             return _signin_error(token, "That email and password do not match an account.", 401)
-        throttle.record_success(db, email)
+        throttle.record_success(db, limits, address, email)
     _prove(user.email, tenant_id)
     return redirect(url_for("release.release", token=token))
 
