@@ -668,12 +668,16 @@ class _TableRows:
             self._roster_keys(r, roster_hits, keys)
         if id_columns or self.columns.headerless:
             self._id_pattern_keys(r, row, id_columns, keys)
+            if len(keys) > 1 and any(k[0] != "id" for k in keys):
+                # one row, one student: an ID the roster does not know next to
+                # a roster name is that student's ID, not a second student
+                keys = [k for k in keys if k[0] != "id"]
         row_categories = set(term_categories)
         for category in term_categories:
             acc.mentions[category] += 1
         # a row of a roster-like table is a student even when not in the roster
         if not keys and self.roster_like and _identifies(row, self.columns.identity):
-            keys.append(("row", self.source, r))
+            keys.append(("row", self.acc.source, _row_identity(row, self.columns.identity)))
             if acc.wants("roster_row", limit):
                 names = " ".join(row[c] for c in sorted(self.profile.name_columns)
                                  if c < len(row) and row[c])
@@ -684,7 +688,7 @@ class _TableRows:
             self._sensitive_cells(row, row_categories)
         if not keys:
             if dob_value is not None and self.roster_like:
-                acc.dobs.add(("dob", self.source, r))
+                acc.dobs.add(("dob", self.acc.source, tuple(row)))
             return
         if self.caption_categories and (self.roster_like or any(k[0] == "r" for k in keys)):
             row_categories |= self.caption_categories
@@ -713,7 +717,9 @@ class _TableRows:
                 if known and known.intersection(  # type: ignore[union-attr]
                         self.scan.roster.students_of(hit.student)):
                     continue  # the same student, also matched by ID
-                key = ("r?", self.source, r, hit.student)  # a row is one student
+                # a row is one student; the same row in another rendering of the
+                # same body (text and HTML alternatives) is the same student
+                key = ("r?", self.acc.source, tuple(self.rows[r]), hit.student)
             keys.append(self.scan.add_roster_hit(self.acc, hit, lambda: self.location(r), key))
 
     def _id_columns_in(self, chunk: list[list[str]], columns: list[tuple[str, ...]] | None
@@ -913,6 +919,12 @@ def _has_digits(cell: str, n: int) -> bool:
             if count >= n:
                 return True
     return False
+
+
+def _row_identity(row: Sequence[str], identity_columns: set[int]) -> tuple[str, ...]:
+    """What makes a row of a student list one student (its names and IDs),
+    so the same row read twice (text and HTML alternatives) counts once."""
+    return tuple(row[c].casefold() for c in sorted(identity_columns) if c < len(row))
 
 
 def _identifies(row: Sequence[str], identity_columns: set[int]) -> bool:
