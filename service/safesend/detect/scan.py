@@ -158,6 +158,9 @@ class ContentDetections:
     timed_out_patterns: tuple[str, ...] = ()
     failed_sources: tuple[str, ...] = ()  # sources a detector failed on (scan incomplete)
     elapsed_ms: float = 0.0
+    # roster indexes of the students matched without doubt (for "is this the
+    # recipient's own child?"; kept in memory for the check, never stored)
+    roster_students: frozenset[int] = frozenset()
 
     @property
     def has_student_data(self) -> bool:
@@ -478,6 +481,8 @@ class _Scan:
             timed_out_patterns=tuple(self.timed_out),
             failed_sources=tuple(self.failed),
             elapsed_ms=round((time.monotonic() - started) * 1000, 3),
+            roster_students=frozenset(
+                k[1] for k in totals.students if k[0] == "r" and k[1] >= 0),  # type: ignore[operator,misc]
         )
 
 
