@@ -17,8 +17,8 @@ import re
 from email.message import Message
 
 from . import reasons
-from .sink import Out, ScanStop
 from .htmlbody import read_html_body
+from .sink import Out, ScanStop
 from .text import decode
 
 _MBOX_SPLIT = re.compile(rb"(?m)^From [^\n]*\n")
