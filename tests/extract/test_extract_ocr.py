@@ -164,3 +164,22 @@ def test_missing_language_data_is_reported_as_ocr_unavailable(monkeypatch, tmp_p
     result = extract_attachments([("list.png", "image/png", screenshot_png(LIST))],
                                  ExtractLimits(isolate=False))
     assert [(p.name, p.reason) for p in result.problems] == [("list.png", ocr.UNAVAILABLE)]
+
+
+def test_a_heic_photo_is_reported_as_unreadable_not_passed_silently(extract):
+    heic = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic" + bytes(200)
+    result = extract("IMG_0001.HEIC", heic)
+    assert reasons(result) == {"IMG_0001.HEIC": "its format (HEIC/AVIF picture) cannot be read"}
+
+
+def test_ocr_policy_settings_reach_the_extractor():
+    from safesend.content import extract_limits
+    from safesend.policy import PolicyError, parse_policy
+
+    policy = parse_policy({"limits": {"ocr": False, "ocr_max_pages": 3, "ocr_languages": "eng+spa",
+                                      "ocr_max_pixels": 1_000_000, "ocr_time_seconds": 2}})
+    limits = extract_limits(policy)
+    assert (limits.ocr, limits.ocr_max_pages, limits.ocr_languages, limits.ocr_max_pixels,
+            limits.ocr_time_seconds) == (False, 3, "eng+spa", 1_000_000, 2)
+    with pytest.raises(PolicyError):
+        parse_policy({"limits": {"ocr_languages": "eng; rm -rf /"}})

@@ -637,6 +637,16 @@ class _TableRows:
         self.term_excluded = columns.skip | columns.no_terms
         self._truthy: dict[str, set[str]] = {}
         self._dates: dict[str, dt.date | None] = {}
+        self._occurrences: Counter[tuple[object, ...]] = Counter()
+
+    def row_key(self, kind: str, identity: tuple[object, ...]) -> StudentKey:
+        """The key of a student known only by a row: its identifying cells and
+        how many rows of this table had them before. The same table in the
+        text and the HTML alternative of a body gives the same keys (one
+        student), while two rows alike in one table stay two."""
+        seen = self._occurrences[(kind, identity)]
+        self._occurrences[(kind, identity)] += 1
+        return (kind, self.acc.source, identity, seen)
 
     def read(self) -> None:
         rows, header = self.rows, self.columns.header
@@ -682,7 +692,7 @@ class _TableRows:
             acc.mentions[category] += 1
         # a row of a roster-like table is a student even when not in the roster
         if not keys and self.roster_like and _identifies(row, self.columns.identity):
-            keys.append(("row", self.acc.source, _row_identity(row, self.columns.identity)))
+            keys.append(self.row_key("row", _row_identity(row, self.columns.identity)))
             if acc.wants("roster_row", limit):
                 names = " ".join(row[c] for c in sorted(self.profile.name_columns)
                                  if c < len(row) and row[c])
@@ -693,7 +703,7 @@ class _TableRows:
             self._sensitive_cells(row, row_categories)
         if not keys:
             if dob_value is not None and self.roster_like:
-                acc.dobs.add(("dob", self.acc.source, tuple(row)))
+                acc.dobs.add(self.row_key("dob", tuple(row)))
             return
         if self.caption_categories and (self.roster_like or any(k[0] == "r" for k in keys)):
             row_categories |= self.caption_categories
@@ -722,9 +732,7 @@ class _TableRows:
                 if known and known.intersection(  # type: ignore[union-attr]
                         self.scan.roster.students_of(hit.student)):
                     continue  # the same student, also matched by ID
-                # a row is one student; the same row in another rendering of the
-                # same body (text and HTML alternatives) is the same student
-                key = ("r?", self.acc.source, tuple(self.rows[r]), hit.student)
+                key = self.row_key("r?", (*self.rows[r], hit.student))  # a row is one student
             keys.append(self.scan.add_roster_hit(self.acc, hit, lambda: self.location(r), key))
 
     def _id_columns_in(self, chunk: list[list[str]], columns: list[tuple[str, ...]] | None

@@ -15,6 +15,7 @@ import io
 import time
 from collections.abc import Callable
 
+from . import reasons
 from .ocr import OcrUnavailable, engine
 from .sink import Out, ScanStop
 
@@ -39,8 +40,10 @@ def read_image(data: bytes, out: Out) -> None:
     try:
         image = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
+        if data[4:8] == b"ftyp":  # HEIC/AVIF: a phone photo we cannot decode, so say so
+            raise ScanStop(reasons.unreadable_format("HEIC/AVIF picture")) from None
         if _unreadable_kind(data):
-            return  # EMF/WMF/HEIC/ICO...: a format Pillow cannot decode here
+            return  # EMF/WMF drawings, icons: counted, not read
         raise
     width, height = image.size
     frames = getattr(image, "n_frames", 1) if image.format in ("TIFF", "MPO") else 1
@@ -153,9 +156,8 @@ def _on_white(image):
 
 def _unreadable_kind(data: bytes) -> bool:
     head = data[:64]
-    return (head[40:44] == b" EMF" or head[:4] in (b"\xd7\xcd\xc6\x9a", b"\x01\x00\x09\x00",
-                                                  b"\x00\x00\x01\x00")
-            or head[4:8] == b"ftyp")
+    return head[40:44] == b" EMF" or head[:4] in (b"\xd7\xcd\xc6\x9a", b"\x01\x00\x09\x00",
+                                                 b"\x00\x00\x01\x00")
 
 
 def too_many_pixels(pixels: int, out: Out) -> str:
