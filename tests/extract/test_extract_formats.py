@@ -149,7 +149,7 @@ def test_msg_from_the_corpora_with_attachments(extract):
     result = extract("mail.msg", path.read_bytes())
     found = texts(result)
     assert found["mail.msg › subject"] == "test pi\u00e8ce jointe 1"
-    assert found["mail.msg › body"] == "contenu"
+    assert found["mail.msg › body"] == "contenu\n\ncontenu"  # the text body, then the HTML body
     assert "\u00e9cole" in found["mail.msg › pj1.txt"]  # an attachment, read in turn
     assert "mail.msg › test-unicode.doc" in found  # a Word 97 attachment
     assert result.problems == []

@@ -172,7 +172,7 @@ def _msg_body(message, out: Out) -> str:
         parts.append(text)
     if not parts:
         parts.append(rtf_body_text(_safe(lambda: message.rtfBody)))
-    return "\n\n".join(p for p in parts if p)
+    return "\n\n".join(p.strip() for p in parts if p.strip())
 
 
 def rtf_body_text(rtf: object) -> str:
