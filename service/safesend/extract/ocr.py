@@ -78,8 +78,10 @@ class _Engine:
         """`image`: a Pillow image (grayscale or 1-bit is best)."""
         with self.lock:
             self.api.SetImage(image)
-            if image.info.get("dpi"):
-                self.api.SetSourceResolution(int(image.info["dpi"][0]) or 70)
+            # always set: the engine keeps the last picture's resolution otherwise,
+            # and its reading of the next one would depend on the one before
+            # (0: unknown, Tesseract estimates it from the text's size)
+            self.api.SetSourceResolution(_dpi(image))
             if not self.api.Recognize(timeout=max(int(timeout_seconds * 1000), 1)):
                 return Page("", timed_out=True)
             words, slopes = self._words()
@@ -112,6 +114,14 @@ class _Engine:
             if not iterator.Next(word_level):
                 break
         return words, slopes
+
+
+def _dpi(image) -> int:
+    try:
+        dpi = int(round(float(image.info.get("dpi", (0, 0))[0])))
+    except (TypeError, ValueError, IndexError):
+        return 0
+    return dpi if 70 <= dpi <= 2400 else 0
 
 
 @dataclass(frozen=True)

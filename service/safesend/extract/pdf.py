@@ -87,7 +87,9 @@ def _renderer(document, index: int):
                 scale *= 3000 / long_side
             bitmap = page.render(scale=scale, grayscale=True)
             try:
-                return bitmap.to_pil().copy()
+                picture = bitmap.to_pil().copy()
+                picture.info["dpi"] = (scale * 72, scale * 72)
+                return picture
             finally:
                 bitmap.close()
         finally:
