@@ -63,7 +63,6 @@ GAPS: tuple[Gap, ...] = (
         "a phone photo of names in running text: one name is misread (3 of 4 students)"),
     Gap("ocr-scan-plan-notes", frozenset({"plan_notes"}), frozenset({"scan-pdf"}),
         "a scanned page of meeting notes: one of 12 names is misread (11 of 12)"),
-
 )
 
 
