@@ -158,3 +158,18 @@ def corpora() -> Path:
     if not CORPORA.is_dir():
         pytest.skip(f"shared corpora not found at {CORPORA}")
     return CORPORA
+
+
+@pytest.fixture(scope="session")
+def ocr_engine():
+    """Tesseract through tesserocr, with Debian's English data. Missing, the
+    tests that read pictures skip here and fail under CI (.ci/run installs it)."""
+    from safesend.extract.ocr import OcrUnavailable, engine
+
+    try:
+        return engine("eng")
+    except OcrUnavailable as exc:
+        message = f"{exc}: apt-get install tesseract-ocr tesseract-ocr-eng (CI's .ci/run does)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)

@@ -2,7 +2,9 @@
 
 Every content shape (10 kinds of student data, 8 near misses) in every
 format (body, HTML body, nested .eml, CSV, TSV, XLSX, XLS, ODS, DOCX, ODT,
-RTF, PDF, HTML, TXT, PPTX, ODP, nested ZIP) goes from a teacher to three
+RTF, PDF, HTML, TXT, PPTX, ODP, nested ZIP; HTML bodies behind a stub text
+part; screenshots, phone photos, scanned PDFs, faxes, inline and embedded
+pictures read with OCR) goes from a teacher to three
 outside parent addresses through the real pipeline (`scan_message` with
 the roster as keyed hashes, then `engine.evaluate`). The tests hold recall
 floors per format family and overall, zero false positives, the exact
@@ -26,16 +28,20 @@ from corpus.people import GUARDIAN_DOMAINS, make_roster, outside_parents
 from safesend.message import Message, Recipient
 
 # Recall (positives the sender is told about) today, held as floors.
+# Before issue 11, "html-body" and "image" were 0.0 (only the text part was read;
+# pictures were counted, not read).
 FAMILY_RECALL_FLOORS = {"message": 1.0, "spreadsheet": 0.90, "document": 0.95, "slides": 1.0,
-                        "archive": 1.0}
+                        "archive": 1.0, "html-body": 1.0, "image": 0.95}
 OVERALL_RECALL_FLOOR = 0.95
 LISTED_FORMATS = {"body", "csv", "tsv", "xlsx", "xls", "docx", "pptx", "pdf", "odt", "ods", "odp",
-                  "rtf", "html", "txt", "eml", "zip"}
+                  "rtf", "html", "txt", "eml", "zip", "html-alt", "html-split", "html-pasted",
+                  "png", "photo", "scan-pdf", "fax", "inline", "docx-image"}
 RESERVED = ("example.com", "example.org", "example.net")
 
 
 @pytest.fixture(scope="module")
-def corpus():
+def corpus(ocr_engine):
+    """(The image family needs Tesseract: without it these tests skip, and fail under CI.)"""
     return default_corpus()
 
 
@@ -80,7 +86,7 @@ def test_corpus_is_synthetic_and_deterministic(corpus):
         assert all(a.rpartition("@")[2].endswith(RESERVED) for a in addresses)
     assert all_docs(make_roster()) == all_docs(make_roster())
     ids = [c.case_id for c in corpus.cases]
-    assert len(ids) == len(set(ids)) == 17 * 18
+    assert len(ids) == len(set(ids)) == 26 * 18
 
 
 def test_the_roster_imports_cleanly(corpus):
@@ -103,7 +109,7 @@ def test_recall_per_format_family_holds_its_floor(outcomes, family):
 
 def test_overall_recall_holds_its_floor(outcomes):
     figures = overall(list(outcomes.values()))
-    assert figures.positives == 170 and figures.negatives == 136
+    assert figures.positives == 260 and figures.negatives == 208
     assert figures.recall >= OVERALL_RECALL_FLOOR
 
 
@@ -152,6 +158,21 @@ KEY_CASES = {
     "body/policy_504": ("allow", 0, ""),
     "ods/bus_schedule": ("allow", 0, ""),
     "docx/newsletter": ("allow", 0, ""),
+    # issue 11: HTML bodies behind a stub text part, pictures and scans
+    "html-alt/plan_roster": ("block", 24, "This message identifies 24 students, 24 with a plan, "
+                                          "disability or other sensitive information"),
+    "html-pasted/class_list": ("confirm", 15, "This message identifies 15 students"),
+    "photo/class_list": ("confirm", 15, "The attachment IMG_2041.jpg identifies 15 students"),
+    "scan-pdf/plan_roster": ("block", 24, "The attachment Scan_0012.pdf identifies 24 students, "
+                                          "24 with a plan, disability or other sensitive "
+                                          "information"),
+    "fax/unlisted_plan_table": ("block", 12, "The attachment fax_0417.tif identifies 12 students, "
+                                             "12 with a plan, disability or other sensitive "
+                                             "information"),
+    "inline/names_in_prose": ("warn", 4, "The attachment image001.png identifies 4 students"),
+    "scan-pdf/policy_504": ("allow", 0, ""),
+    "png/staff_directory": ("allow", 0, ""),
+    "photo/budget": ("allow", 0, ""),
 }
 
 
@@ -163,7 +184,7 @@ def test_key_cases_get_exactly_the_expected_verdict(outcomes, case_id):
     assert (outcome.action, outcome.count, outcome.title) == (action, count, title), describe(outcome)
     if action == "allow":
         return
-    in_body = outcome.case.format in ("body", "body-html")
+    in_body = outcome.case.format in ("body", "body-html") or outcome.case.family == "html-body"
     assert outcome.fixes == (() if in_body else ("remove_attachment",))
     assert outcome.evidence and any("*" in e for e in outcome.evidence)
     shown = " ".join(outcome.evidence).casefold()

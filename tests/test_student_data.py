@@ -73,7 +73,7 @@ def by_rule(verdict):
 
 def test_504_roster_sheet_blocks_plain_sheet_confirms_staff_directory_allows(cli, tmp_path):
     blocked = verdict_for(cli, tmp_path, "plans", roster_sheet(30, with_plan=True))
-    assert blocked["action"] == "block"
+    assert blocked["action"] == "block", blocked["findings"]
     finding = by_rule(blocked)["student_data"]
     assert finding["count"] == 30 and blocked["students_matched"] == 30
     assert finding["attachments"] == ["plans.xlsx"] and finding["fixes"] == ["remove_attachment"]

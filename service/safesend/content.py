@@ -13,7 +13,8 @@ import time
 from dataclasses import dataclass, field
 
 from .detect import ContentDetections, DetectConfig, IdPatternConfig, RosterIndex, scan_content
-from .extract import ExtractLimits, TextSegment, Unscannable, extract_attachments
+from .extract import ExtractLimits, Table, TextSegment, Unscannable, extract_attachments
+from .extract.htmlbody import read_html_body
 from .extract.reasons import INTERNAL
 from .message import Message
 from .policy import Detection, Policy
@@ -21,6 +22,7 @@ from .policy import Detection, Policy
 BODY = "the message body"
 SUBJECT = "the subject"
 SOURCE_SEPARATOR = " › "
+BODY_HTML = f"{BODY}{SOURCE_SEPARATOR}HTML"
 
 
 @dataclass
@@ -39,9 +41,28 @@ class ContentReport:
 
 def attachment_of(source: str) -> str | None:
     """The top-level attachment a source label belongs to (None for the body)."""
-    if source in (BODY, SUBJECT):
-        return None
-    return source.split(SOURCE_SEPARATOR, 1)[0]
+    top = source.split(SOURCE_SEPARATOR, 1)[0]
+    return None if top in (BODY, SUBJECT) else top
+
+
+def body_content(message: Message, body: str, max_chars: int
+                 ) -> tuple[list[TextSegment], list[Table]]:
+    """Every alternative of the body: the text part and the HTML part (its
+    tables as tables). All are sources of "the message body", so a student
+    named in both alternatives is counted once. `body` (the body as text,
+    from `body_text`) is used only when the message has neither part."""
+    segments: list[TextSegment] = []
+    tables: list[Table] = []
+    if message.body_text:
+        segments.append(TextSegment(BODY, message.body_text))
+    if message.body_html:
+        text, found = read_html_body(message.body_html, max_chars)
+        if text:
+            segments.append(TextSegment(BODY_HTML, text))
+        tables.extend(Table(f"{BODY_HTML} table {i}", rows) for i, rows in enumerate(found, 1))
+    if not segments and not tables and body:
+        segments.append(TextSegment(BODY, body))
+    return segments, tables
 
 
 def scan_message(message: Message, policy: Policy, body: str,
@@ -54,11 +75,11 @@ def scan_message(message: Message, policy: Policy, body: str,
     extraction = extract_attachments(((a.name, a.content_type, a.data) for a in present), limits)
     problems.extend(extraction.problems)
     segments = [TextSegment(SUBJECT, message.subject)] if message.subject else []
-    if body:
-        segments.append(TextSegment(BODY, body))
+    body_segments, body_tables = body_content(message, body, limits.max_text_chars)
+    segments.extend(body_segments)
     segments.extend(extraction.segments)
-    detections = scan_content(segments, extraction.tables, detect_config(policy.detection),
-                              roster, deadline)
+    detections = scan_content(segments, body_tables + extraction.tables,
+                              detect_config(policy.detection), roster, deadline)
     problems.extend(_incomplete_scan(detections, problems))
     return ContentReport(detections, problems, tuple(a.name for a in message.attachments),
                          [*extraction.internal_errors, *detections.internal_error_locations])
@@ -87,7 +108,9 @@ def extract_limits(policy: Policy) -> ExtractLimits:
         max_depth=limits.max_depth, max_members=limits.max_members,
         max_expansion_ratio=limits.max_expansion_ratio, max_rows=limits.max_rows,
         max_pages=limits.max_pages, max_text_chars=limits.max_text_chars,
-        time_budget_seconds=limits.time_budget_seconds,
+        time_budget_seconds=limits.time_budget_seconds, ocr=limits.ocr,
+        ocr_max_pages=limits.ocr_max_pages, ocr_max_pixels=limits.ocr_max_pixels,
+        ocr_languages=limits.ocr_languages, ocr_time_seconds=limits.ocr_time_seconds,
     )
 
 

@@ -61,6 +61,8 @@ class Facts:
     content: Any = None
     guardians: Any = None
     students_matched: int = 0
+    # for one student going outside: the outside recipients' wards in the roster
+    outside_guardians: Any = None
 
     @property
     def visible(self) -> list[Audience]:
@@ -92,7 +94,22 @@ def gather_facts(message: Message, policy: Policy, context: CheckContext) -> Fac
     if context.guardians is not None:
         visible = [a.recipient.address for a in facts.visible if a.recipient.address]
         facts.guardians = context.guardians(visible)
+        facts.outside_guardians = _outside_guardians(facts, context.guardians)
     return facts
+
+
+def _outside_guardians(facts: Facts, guardians: Callable[[list[str]], Any]) -> Any:
+    """Who the outside recipients are guardians of, when one roster student
+    goes outside to people only (no lists): the "own family" question."""
+    content = facts.content
+    detections = getattr(content, "detections", None)
+    if detections is None or getattr(detections, "students", 0) != 1:
+        return None
+    outside = [a for a in facts.audience if a.external or a.external_members]
+    if not outside or any(a.external_members or not a.recipient.address or a.size != 1
+                          for a in outside):
+        return None
+    return guardians([a.recipient.address for a in outside])
 
 
 def _resolve_groups(recipients: list[Recipient], internal: frozenset[str],

@@ -239,14 +239,20 @@ def _from_msg(data: bytes, name: str, max_recipients: int) -> Message:
             field = {1: "to", 2: "cc", 3: "bcc"}.get(int(getattr(rec, "type", 1) or 1), "to")
             recipients[field].append((rec.name or "", rec.email or ""))
         subject = msg.subject or ""
+        body_text = _safe(lambda: msg.body) or ""
+        body_html = _decoded(_safe(lambda: msg.htmlBody))
+        if not body_text and not body_html:  # an RTF-only body (Outlook's rich text)
+            from .extract.mail import rtf_body_text
+
+            body_text = rtf_body_text(_safe(lambda: msg.rtfBody))
         return Message(
             sender=_first_address(str(getattr(msg, "sender", "") or "")),
             to=_recipients_from_pairs(recipients["to"], "to"),
             cc=_recipients_from_pairs(recipients["cc"], "cc"),
             bcc=_recipients_from_pairs(recipients["bcc"], "bcc"),
             subject=subject,
-            body_text=_safe(lambda: msg.body) or "",
-            body_html=_decoded(_safe(lambda: msg.htmlBody)),
+            body_text=body_text if isinstance(body_text, str) else _decoded(body_text),
+            body_html=body_html,
             attachments=tuple(_msg_attachments(msg)),
             client=ClientInfo(app="file", version=""),
             is_reply=bool(_safe(lambda: msg.inReplyTo)) or subject.lower().startswith("re:"),

@@ -180,6 +180,11 @@ class Limits(_Section):
     max_pages: int = Field(default=500, ge=1)
     max_text_chars: int = Field(default=20_000_000, ge=1)
     time_budget_seconds: float = Field(default=5.0, gt=0, le=60)
+    ocr: bool = True
+    ocr_max_pages: int = Field(default=20, ge=1, le=500)
+    ocr_max_pixels: int = Field(default=40_000_000, ge=10_000, le=400_000_000)
+    ocr_languages: str = Field(default="eng", pattern=r"^[a-z][a-z_]{1,30}(\+[a-z][a-z_]{1,30}){0,4}$")
+    ocr_time_seconds: float = Field(default=4.0, gt=0, le=60)
     max_recipients: int = Field(default=10_000, ge=1)
 
 

@@ -476,4 +476,29 @@ FORMATS: tuple[Format, ...] = (
     Format("odp", "slides", odp_file),
     Format("zip", "archive", zip_file),
 )
-FAMILIES = ("message", "spreadsheet", "document", "slides", "archive")
+FAMILIES = ("message", "spreadsheet", "document", "slides", "archive", "html-body", "image")
+
+# HTML bodies and pictures (formats_more.py imports the helpers above).
+from .formats_more import (  # noqa: E402
+    alternative_stub,
+    docx_with_picture,
+    fax_file,
+    inline_image,
+    pasted_from_excel,
+    photo_file,
+    scan_file,
+    screenshot_file,
+    split_tags,
+)
+
+FORMATS += (
+    Format("html-alt", "html-body", alternative_stub),
+    Format("html-split", "html-body", split_tags),
+    Format("html-pasted", "html-body", pasted_from_excel),
+    Format("png", "image", screenshot_file),
+    Format("photo", "image", photo_file),
+    Format("scan-pdf", "image", scan_file),
+    Format("fax", "image", fax_file),
+    Format("inline", "image", inline_image),
+    Format("docx-image", "image", docx_with_picture),
+)

@@ -378,3 +378,12 @@ def replace_zip_member(archive: bytes, name: str, transform) -> bytes:
             data = source.read(info)
             target.writestr(info.filename, transform(data) if info.filename == name else data)
     return buffer.getvalue()
+
+
+def tiny_png(fmt: str = "PNG") -> bytes:
+    """An 8x8 icon: a real picture, too small to hold text (never sent to OCR)."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(buf, fmt)
+    return buf.getvalue()

@@ -149,7 +149,7 @@ def test_msg_from_the_corpora_with_attachments(extract):
     result = extract("mail.msg", path.read_bytes())
     found = texts(result)
     assert found["mail.msg › subject"] == "test pi\u00e8ce jointe 1"
-    assert found["mail.msg › body"] == "contenu"
+    assert found["mail.msg › body"] == "contenu\n\ncontenu"  # the text body, then the HTML body
     assert "\u00e9cole" in found["mail.msg › pj1.txt"]  # an attachment, read in turn
     assert "mail.msg › test-unicode.doc" in found  # a Word 97 attachment
     assert result.problems == []
@@ -158,15 +158,16 @@ def test_msg_from_the_corpora_with_attachments(extract):
 def test_eml_subject_body_and_attachments(extract):
     message = samples.eml("Reading group", "Hello families,\nsee the list.",
                           attachments=[("list.csv", "text/csv", samples.csv_roster()),
-                                       ("photo.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64)],
+                                       ("photo.png", "image/png", samples.tiny_png())],
                           html="<p>Hello <b>families</b></p>")
     result = extract("fwd.eml", message)
     assert result.problems == []
     found = texts(result)
     assert found["fwd.eml › subject"] == "Reading group"
-    assert found["fwd.eml › body"] == "Hello families,\nsee the list."  # plain text wins over HTML
+    # every alternative is read: the text part, then the HTML part
+    assert found["fwd.eml › body"] == "Hello families,\nsee the list.\n\nHello families"
     assert tables(result)["fwd.eml › list.csv"] == ROSTER_ROWS
-    assert result.files_scanned == 3  # the message, the CSV, and the image (counted, not read)
+    assert result.files_scanned == 3  # the message, the CSV, and the image (too small to hold text)
 
 
 def test_nested_zip_inside_eml_inside_zip(extract):
@@ -205,12 +206,19 @@ def test_office_file_embedded_in_another_is_scanned(extract):
     assert "plan.docx › Microsoft_Excel_Worksheet.xlsx › Roster" in tables(result)
 
 
-def test_images_are_counted_not_read_and_not_unscannable(extract):
+def test_pictures_without_text_are_counted_and_not_unscannable(extract):
     result = extract_attachments([
-        ("photo.jpg", "image/jpeg", b"\xff\xd8\xff\xe0" + b"\0" * 100),
-        ("logo.gif", None, b"GIF89a" + b"\0" * 20),
+        ("photo.jpg", "image/jpeg", samples.tiny_png("JPEG")),
+        ("logo.gif", None, samples.tiny_png("GIF")),
     ], ExtractLimits())
     assert result.problems == [] and result.segments == [] and result.files_scanned == 2
+
+
+def test_a_broken_picture_is_reported_as_damaged(extract):
+    result = extract_attachments([("photo.jpg", "image/jpeg", b"\xff\xd8\xff\xe0" + b"\0" * 100)],
+                                 ExtractLimits())
+    assert [(p.name, p.reason) for p in result.problems] == [
+        ("photo.jpg", "it is damaged or not a valid image")]
 
 
 def test_unknown_binary_is_unscannable(extract):

@@ -161,7 +161,7 @@ def test_member_over_the_size_limit(extract):
 
 
 def test_total_size_of_the_attachments():
-    image = b"\x89PNG\r\n\x1a\n" + bytes(20 * 1024 * 1024)
+    image = samples.tiny_png() + bytes(20 * 1024 * 1024)  # an icon with 20 MB of padding
     result = extract_attachments([(f"scan{i}.png", None, image) for i in range(3)], ExtractLimits())
     assert reasons(result) == {"scan2.png": "the attachments together are larger than the 50 MB limit"}
     assert result.files_scanned == 2

@@ -64,6 +64,11 @@ LABELS = {
     "max_pages": "Most document pages",
     "max_text_chars": "Most characters of text",
     "time_budget_seconds": "Time budget (seconds)",
+    "ocr": "Read pictures and scans (OCR)",
+    "ocr_max_pages": "Most pictures or scanned pages read per file",
+    "ocr_max_pixels": "Largest picture read (pixels)",
+    "ocr_languages": "OCR languages",
+    "ocr_time_seconds": "OCR time per file (seconds)",
     "max_recipients": "Most recipients",
     "notify_within_days": "Notify families within (days)",
 }
@@ -128,6 +133,14 @@ HELP = {
     "limits.max_pages": "Document pages read at most.",
     "limits.max_text_chars": "Characters of extracted text scanned at most.",
     "limits.time_budget_seconds": "Seconds a content scan may take before it stops and says so.",
+    "limits.ocr": "Off: pictures, scanned PDF pages and pictures inside documents are not read.",
+    "limits.ocr_max_pages": "Pictures or scanned pages read with OCR in one file; the rest is "
+                            "reported as not checked ('2 of 9 pages checked').",
+    "limits.ocr_max_pixels": "Larger pictures are reported as too large to read.",
+    "limits.ocr_languages": "Tesseract languages joined by '+', e.g. eng+spa; each needs its "
+                            "language data installed (tesseract-ocr-spa).",
+    "limits.ocr_time_seconds": "Seconds of text recognition one file may take, within the time "
+                               "budget; pages left are reported as not checked.",
     "limits.max_recipients": "Messages with more recipients are refused as invalid requests.",
     "incidents.notify_within_days": "Days from discovery by which families should be told, as your "
                                     "counsel reads state law and contracts. Empty: no deadline shown.",

@@ -344,6 +344,12 @@ class GuardianMatch:
     guardians: int  # recipients who are guardians of roster students
     guardians_of_flagged: int  # ... of students with a plan/flag
     evidence: tuple[str, ...] = ()
+    # per distinct address, in order: the roster students it is a guardian of
+    wards: tuple[frozenset[int], ...] = ()
+
+    def all_guardians_of(self, student: int) -> bool:
+        """Every address given is a guardian of this roster student."""
+        return bool(self.wards) and all(student in w for w in self.wards)
 
 
 # --- the index --------------------------------------------------------------------
@@ -407,6 +413,7 @@ class RosterIndex:
         self._flags = array("L")
         self._refs = array("Q")  # keyed hash of each student's ID, by roster index
         self._guardians: dict[int, int] = {}  # email hash -> 1 guardian | 2 of flagged
+        self._wards: dict[int, tuple[int, ...]] = {}  # email hash -> their students
         self._count = 0
 
     def _add(self, student_id: bytes, first: tuple[bytes, ...], last: tuple[bytes, ...],
@@ -434,6 +441,7 @@ class RosterIndex:
         for g in guardians:
             key = _int(g)
             self._guardians[key] = self._guardians.get(key, 0) | 1 | (2 if mask else 0)
+            self._wards[key] = self._wards.get(key, ()) + (index,)
 
     def _add_pair(self, key: int, index: int) -> None:
         existing = self._pairs.get(key)
@@ -535,6 +543,7 @@ class RosterIndex:
         students with a plan/flag). 'parent+tag@x' also counts as 'parent@x'."""
         guardians = flagged = 0
         evidence: list[str] = []
+        wards: list[frozenset[int]] = []
         seen: set[str] = set()
         for address in addresses:
             key = normalize_text(address).strip().lower()
@@ -542,6 +551,7 @@ class RosterIndex:
                 continue
             seen.add(key)
             bits = 0
+            students: set[int] = set()
             forms = [key]
             local, at, domain = key.rpartition("@")
             if at and "+" in local:
@@ -550,13 +560,15 @@ class RosterIndex:
                 digest = self.hasher.hash_email(form)
                 if digest is not None:
                     bits |= self._guardians.get(_int(digest), 0)
+                    students.update(self._wards.get(_int(digest), ()))
+            wards.append(frozenset(students))
             if bits & 1:
                 guardians += 1
                 if len(evidence) < 3:
                     evidence.append(redact_email(key))
             if bits & 2:
                 flagged += 1
-        return GuardianMatch(guardians, flagged, tuple(evidence))
+        return GuardianMatch(guardians, flagged, tuple(evidence), tuple(wards))
 
 
 class _Unit(NamedTuple):

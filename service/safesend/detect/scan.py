@@ -168,6 +168,9 @@ class ContentDetections:
     # those with a plan or next to sensitive data: keyed hashes, never names.
     roster_students: tuple[str, ...] = ()
     sensitive_roster_students: tuple[str, ...] = ()
+    # roster indexes of the students matched without doubt (for "is this the
+    # recipient's own child?"; kept in memory for the check, never stored)
+    roster_indexes: frozenset[int] = frozenset()
 
     @property
     def has_student_data(self) -> bool:
@@ -494,6 +497,8 @@ class _Scan:
             elapsed_ms=round((time.monotonic() - started) * 1000, 3),
             roster_students=matched,
             sensitive_roster_students=sensitive,
+            roster_indexes=frozenset(
+                k[1] for k in totals.students if k[0] == "r" and k[1] >= 0),  # type: ignore[operator,misc]
         )
 
     def roster_references(self, totals: _Acc) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -668,6 +673,16 @@ class _TableRows:
         self.term_excluded = columns.skip | columns.no_terms
         self._truthy: dict[str, set[str]] = {}
         self._dates: dict[str, dt.date | None] = {}
+        self._occurrences: Counter[tuple[object, ...]] = Counter()
+
+    def row_key(self, kind: str, identity: tuple[object, ...]) -> StudentKey:
+        """The key of a student known only by a row: its identifying cells and
+        how many rows of this table had them before. The same table in the
+        text and the HTML alternative of a body gives the same keys (one
+        student), while two rows alike in one table stay two."""
+        seen = self._occurrences[(kind, identity)]
+        self._occurrences[(kind, identity)] += 1
+        return (kind, self.acc.source, identity, seen)
 
     def read(self) -> None:
         rows, header = self.rows, self.columns.header
@@ -704,12 +719,16 @@ class _TableRows:
             self._roster_keys(r, roster_hits, keys)
         if id_columns or self.columns.headerless:
             self._id_pattern_keys(r, row, id_columns, keys)
+            if len(keys) > 1 and any(k[0] != "id" for k in keys):
+                # one row, one student: an ID the roster does not know next to
+                # a roster name is that student's ID, not a second student
+                keys = [k for k in keys if k[0] != "id"]
         row_categories = set(term_categories)
         for category in term_categories:
             acc.mentions[category] += 1
         # a row of a roster-like table is a student even when not in the roster
         if not keys and self.roster_like and _identifies(row, self.columns.identity):
-            keys.append(("row", self.source, r))
+            keys.append(self.row_key("row", _row_identity(row, self.columns.identity)))
             if acc.wants("roster_row", limit):
                 names = " ".join(row[c] for c in sorted(self.profile.name_columns)
                                  if c < len(row) and row[c])
@@ -720,7 +739,7 @@ class _TableRows:
             self._sensitive_cells(row, row_categories)
         if not keys:
             if dob_value is not None and self.roster_like:
-                acc.dobs.add(("dob", self.source, r))
+                acc.dobs.add(self.row_key("dob", tuple(row)))
             return
         if self.caption_categories and (self.roster_like or any(k[0] == "r" for k in keys)):
             row_categories |= self.caption_categories
@@ -749,7 +768,7 @@ class _TableRows:
                 if known and known.intersection(  # type: ignore[union-attr]
                         self.scan.roster.students_of(hit.student)):
                     continue  # the same student, also matched by ID
-                key = ("r?", self.source, r, hit.student)  # a row is one student
+                key = self.row_key("r?", (*self.rows[r], hit.student))  # a row is one student
             keys.append(self.scan.add_roster_hit(self.acc, hit, lambda: self.location(r), key))
 
     def _id_columns_in(self, chunk: list[list[str]], columns: list[tuple[str, ...]] | None
@@ -949,6 +968,12 @@ def _has_digits(cell: str, n: int) -> bool:
             if count >= n:
                 return True
     return False
+
+
+def _row_identity(row: Sequence[str], identity_columns: set[int]) -> tuple[str, ...]:
+    """What makes a row of a student list one student (its names and IDs),
+    so the same row read twice (text and HTML alternatives) counts once."""
+    return tuple(row[c].casefold() for c in sorted(identity_columns) if c < len(row))
 
 
 def _identifies(row: Sequence[str], identity_columns: set[int]) -> bool:

@@ -9,7 +9,7 @@ import os
 import zipfile
 
 from ..bugs import is_our_bug, where
-from . import archive, legacy, mail, opendoc, pdf, reasons, rtf, slides, spreadsheet, text, wordproc
+from . import archive, images, legacy, mail, opendoc, pdf, reasons, rtf, slides, spreadsheet, text, wordproc
 from .model import FileResult, Job
 from .sink import Out, ScanStop
 from .sniff import EXT_KINDS, LABELS, UNSUPPORTED, extension, refine_cfb, refine_zip
@@ -76,10 +76,20 @@ def _read_zip_family(data: bytes, out: Out) -> None:
             raise ScanStop(bomb)
         if kind in ("ods", "odt", "odp", "odf") and opendoc.is_encrypted(zf):
             raise ScanStop(reasons.PASSWORD)
-        embedded = [i for i in zf.infolist() if "/embeddings/" in i.filename and not i.is_dir()]
+        embedded = [i for i in zf.infolist() if not i.is_dir() and (
+            "/embeddings/" in i.filename or out.limits.ocr and _is_media_picture(i.filename))]
     _ZIP_READERS[kind](data, out)
     if embedded and out.job.depth + 1 <= out.limits.max_depth:
         _take_out_embedded(data, embedded, out)
+
+
+_PICTURES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp")
+
+
+def _is_media_picture(path: str) -> bool:
+    """A picture pasted into a Word, PowerPoint or Excel file (word/media/...):
+    read with OCR like an attached one."""
+    return "/media/" in path and path.lower().endswith(_PICTURES)
 
 
 def _take_out_embedded(data: bytes, infos: list[zipfile.ZipInfo], out: Out) -> None:
@@ -173,5 +183,5 @@ _READERS = {
     "html": text.read_html, "xml": text.read_xml, "email": mail.read_email,
     "mbox": mail.read_mbox, "msg": mail.read_msg, "rtf": rtf.read_rtf, "pdf": pdf.read_pdf,
     "zip": _read_zip_family, "cfb": _read_cfb_family, "xls": spreadsheet.read_workbook,
-    "testhook": _test_hook,
+    "testhook": _test_hook, "image": images.read_image,
 }

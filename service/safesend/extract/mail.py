@@ -17,8 +17,9 @@ import re
 from email.message import Message
 
 from . import reasons
+from .htmlbody import read_html_body
 from .sink import Out, ScanStop
-from .text import decode, html_to_text
+from .text import decode
 
 _MBOX_SPLIT = re.compile(rb"(?m)^From [^\n]*\n")
 _MIN_CFB = 1536  # olefile treats shorter bytes as a *file name*: never pass them
@@ -41,7 +42,7 @@ def read_message(message: Message, out: Out) -> None:
     out.text("subject", header_text(message.get("Subject")))
     walker = _PartWalker(out)
     walker.visit(message)
-    out.text("body", "\n\n".join(walker.bodies))
+    out.text("body", "\n\n".join(b.strip() for b in walker.bodies if b.strip()))
 
 
 def header_text(value: object) -> str:
@@ -60,6 +61,7 @@ class _PartWalker:
         self.out = out
         self.bodies: list[str] = []
         self.unnamed = 0
+        self.html_tables = 0
 
     def visit(self, part: Message) -> None:
         stack = [part]
@@ -77,14 +79,10 @@ class _PartWalker:
 
     @staticmethod
     def _alternatives(part: Message) -> list[Message]:
-        subparts = [p for p in part.get_payload() if isinstance(p, Message)]
-        if part.get_content_type() != "multipart/alternative" or not subparts:
-            return subparts
-        # One rendering of the same text is enough: plain text if it has any.
-        for sub in subparts:
-            if sub.get_content_type() == "text/plain" and (sub.get_payload(decode=True) or b"").strip():
-                return [sub]
-        return subparts[-1:]
+        # Every alternative is read (a stub text part often stands beside the
+        # HTML that holds the content); the email is one source, so a student
+        # in both is counted once.
+        return [p for p in part.get_payload() if isinstance(p, Message)]
 
     def _leaf(self, part: Message, ctype: str) -> None:
         filename = _filename(part)
@@ -94,7 +92,10 @@ class _PartWalker:
         if is_body:
             text = decode(payload, part.get_content_charset())
             if ctype == "text/html":
-                text = html_to_text(text, max(self.out.chars_left, 0) + 1)
+                text, found = read_html_body(text, max(self.out.chars_left, 0) + 1)
+                for rows in found:
+                    self.html_tables += 1
+                    self.out.table(f"body table {self.html_tables}", rows)
             self.bodies.append(text)
         elif payload:
             self.out.child(filename or self._unnamed(ctype), ctype, payload)
@@ -156,14 +157,34 @@ def read_msg(data: bytes, out: Out) -> None:
 
 
 def _msg_body(message, out: Out) -> str:
+    """The text body and the HTML body (its tables as tables); the RTF body
+    when there is neither."""
+    parts = []
     body = _safe(lambda: message.body)
     if body:
-        return body if isinstance(body, str) else decode(body)
+        parts.append(body if isinstance(body, str) else decode(body))
     html = _safe(lambda: message.htmlBody)
     if html:
-        return html_to_text(decode(html) if isinstance(html, bytes) else html,
-                            max(out.chars_left, 0) + 1)
-    return ""
+        text, found = read_html_body(decode(html) if isinstance(html, bytes) else html,
+                                     max(out.chars_left, 0) + 1)
+        for index, rows in enumerate(found, start=1):
+            out.table(f"body table {index}", rows)
+        parts.append(text)
+    if not parts:
+        parts.append(rtf_body_text(_safe(lambda: message.rtfBody)))
+    return "\n\n".join(p.strip() for p in parts if p.strip())
+
+
+def rtf_body_text(rtf: object) -> str:
+    """The text of an Outlook RTF body (decompressed by extract-msg)."""
+    if not isinstance(rtf, bytes) or not rtf.strip():
+        return ""
+    from striprtf.striprtf import rtf_to_text
+
+    try:
+        return rtf_to_text(rtf.decode("latin-1"), errors="replace")
+    except Exception:  # a damaged RTF body: the rest of the message is still read
+        return ""
 
 
 def _msg_attachment(attachment, number: int, out: Out) -> None:

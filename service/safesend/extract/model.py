@@ -24,6 +24,11 @@ class ExtractLimits:
     max_pages: int = 500  # PDF pages / slides per file
     max_text_chars: int = 20_000_000  # extracted characters per message
     time_budget_seconds: float = 5.0  # whole message
+    ocr: bool = True  # read pictures and scanned pages with OCR
+    ocr_max_pages: int = 20  # pictures / scanned pages read with OCR per file
+    ocr_max_pixels: int = 40_000_000  # larger pictures are not read
+    ocr_languages: str = "eng"  # Tesseract languages, e.g. "eng+spa"
+    ocr_time_seconds: float = 4.0  # OCR time per file (within the message's budget)
     isolate: bool = True  # run risky parsers in killable worker processes
 
     def to_dict(self) -> dict:

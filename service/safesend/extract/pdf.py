@@ -5,8 +5,8 @@ pypdf 103, and PDFium was 3-6x faster (bench/bench_extract.py). A PDF that needs
 is reported as such; one with only an owner password (no printing/copying)
 opens and is read. Values typed into form fields (a filled-in IEP form) are
 not part of the page text, so they are read separately. Files attached
-inside the PDF are scanned as children. Scanned pages (images only) have
-no text to read and yield nothing.
+inside the PDF are scanned as children. Scanned pages (no text layer) are
+rendered at 200 dpi and read with OCR (images.py) within its limits.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ def _init_forms(document) -> bool:
 
 def _read_pages(document, out: Out) -> None:
     pages = len(document)
+    scanned: list[int] = []  # pages without a text layer: read with OCR after the others
     for index in range(min(pages, out.limits.max_pages)):
         out.check_time()
         page = document[index]
@@ -60,9 +61,40 @@ def _read_pages(document, out: Out) -> None:
             textpage.close()
         finally:
             page.close()
+        if not text.strip():
+            scanned.append(index)
         out.text(f"page {index + 1}", text.replace("\r\n", "\n").replace("\r", "\n"))
     if pages > out.limits.max_pages:
         out.problem(reasons.too_many_pages(out.limits))
+    if scanned and out.limits.ocr:
+        from .images import ocr_pages
+
+        ocr_pages([(f"page {i + 1}", _renderer(document, i)) for i in scanned], out,
+                  len(scanned), unit="scanned pages")
+
+
+OCR_DPI = 200  # scanner resolution: Tesseract reads 10-pt text well from 200 dpi
+
+
+def _renderer(document, index: int):
+    def render():
+        page = document[index]
+        try:
+            width, height = page.get_size()  # points, 1/72 inch
+            scale = OCR_DPI / 72
+            long_side = max(width, height) * scale
+            if long_side > 3000:  # a poster-sized page: the text is large anyway
+                scale *= 3000 / long_side
+            bitmap = page.render(scale=scale, grayscale=True)
+            try:
+                picture = bitmap.to_pil().copy()
+                picture.info["dpi"] = (scale * 72, scale * 72)
+                return picture
+            finally:
+                bitmap.close()
+        finally:
+            page.close()
+    return render
 
 
 def _read_form_fields(document, out: Out) -> None:

@@ -14,13 +14,13 @@ import re
 import zipfile
 
 # Kinds read in the web process: linear, bounded, no third-party parser.
-IN_PROCESS = frozenset({"empty", "image", "media", "text", "csv", "tsv"})
+IN_PROCESS = frozenset({"empty", "media", "text", "csv", "tsv"})
 # Kinds we know but cannot read: reported as "its format (...) cannot be read".
 UNSUPPORTED = frozenset({
     "7z", "rar", "gzip", "bzip2", "xz", "tar", "cab", "exe", "smime",
     "pgp", "ole", "office-other", "xps", "tnef", "unknown",
 })
-SKIPPED = frozenset({"empty", "image", "media"})  # harmless: counted, not read
+SKIPPED = frozenset({"empty", "media"})  # harmless: counted, not read (images: OCR, images.py)
 
 LABELS = {
     "zip": "ZIP archive", "cfb": "Office 97-2003 file", "pdf": "PDF",

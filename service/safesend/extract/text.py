@@ -150,7 +150,7 @@ class _HtmlTarget:
 
     def start(self, tag: str, attrib: dict) -> None:
         tag = tag.lower() if isinstance(tag, str) else ""
-        if self.skip or tag in _SKIP:
+        if self.skip or tag in _SKIP or _hidden(attrib):
             self.skip += 1
             return
         if tag == "pre":
@@ -168,10 +168,9 @@ class _HtmlTarget:
             self._cells[-1] += 1
             if self._open[-1]:
                 self._open[-1][-1].append([])
-        elif tag == "br":
+        elif tag == "br" or tag in _BLOCK:
             self._emit("\n")
-        elif tag in _BLOCK:
-            self._emit("\n")
+            self._cell_break()
 
     def end(self, tag: str) -> None:
         tag = tag.lower() if isinstance(tag, str) else ""
@@ -188,6 +187,7 @@ class _HtmlTarget:
             self._emit("\n")
         elif tag in _BLOCK or tag == "tr":
             self._emit("\n")
+            self._cell_break()
 
     def data(self, text: str) -> None:
         if self.skip or not text:
@@ -201,6 +201,11 @@ class _HtmlTarget:
                 return
         self._emit(text)
 
+    def _cell_break(self) -> None:
+        """A line break inside a cell (<br>, <p>) separates words, as on screen."""
+        if self._open and self._open[-1] and self._open[-1][-1]:
+            self._open[-1][-1][-1].append(" ")
+
     def _emit(self, text: str) -> None:
         if self.tables_apart and self._open:
             return
@@ -209,6 +214,20 @@ class _HtmlTarget:
 
     def close(self) -> str:
         return _tidy("".join(self.parts))[: self.max_chars].rstrip()
+
+
+_HIDDEN_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\b", re.I)
+
+
+def _hidden(attrib) -> bool:
+    """What a browser does not show: the hidden attribute, display:none,
+    visibility:hidden (a preheader, a collapsed quote)."""
+    if not attrib:
+        return False
+    if "hidden" in attrib:
+        return True
+    style = attrib.get("style")
+    return bool(style) and _HIDDEN_STYLE.search(style) is not None
 
 
 def _clean(cell: str) -> str:

@@ -89,7 +89,7 @@ class _Walk:
             self.problem(item, reason, item.parent if shared else None)
             return []
         kind = sniff(item.name, item.content_type, item.data)
-        if kind in SKIPPED:
+        if kind in SKIPPED or (kind == "image" and not self.limits.ocr):
             self._count(item)
             return []
         if kind in UNSUPPORTED:

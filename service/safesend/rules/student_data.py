@@ -30,24 +30,32 @@ def evaluate(message: Message, facts: Facts, policy: Policy) -> list[Finding]:
     settings = policy.rules.student_data
     outside = facts.external_count(facts.audience)
     large = facts.total_audience >= settings.large_audience
-    action = _action(settings, students, sensitive, outside, large)
+    family = _own_family(facts, detections)
+    action = _action(settings, students, sensitive, outside, large, family)
     if action == "allow":
         return []
+    unconfirmed_family = students <= 1 and sensitive > 0 and outside > 0 and not large
     files = _attachments_with_students(report)
     in_body = any(attachment_of(s.source) is None and (s.students or s.dobs)
                   for s in detections.sources)
     return [Finding(
         rule=NAME, action=action, count=students,
         title=_title(students, sensitive, files, in_body),
-        detail=_detail(detections, students, sensitive, outside, large, facts, files, in_body),
+        detail=_detail(detections, students, sensitive, outside, large, facts, files, in_body)
+        + (ASK_FAMILY if unconfirmed_family else ""),
         evidence=[e.text for e in detections.evidence[:EVIDENCE_LIMIT]],
         fixes=["remove_attachment"] if files and not in_body else [],
         attachments=files,
     )]
 
 
+ASK_FAMILY = (" SafeSend could not confirm that the outside recipients are this student's "
+              "guardians in the district roster: send it only if the student's family asked "
+              "for it to go to them.")
+
+
 def _action(settings: StudentDataRule, students: int, sensitive: int, outside: int,
-            large: bool) -> Action:
+            large: bool, family: bool = False) -> Action:
     exposed = outside > 0 or large
     if not exposed:
         # Internal and small: colleagues discussing students is ordinary work,
@@ -55,15 +63,31 @@ def _action(settings: StudentDataRule, students: int, sensitive: int, outside: i
         if students >= settings.internal_allow_below and _at(sensitive, settings.block_sensitive_at):
             return "warn"
         return "allow"
-    if not large and outside <= 2 and students <= 1 and sensitive <= 1:
-        return "allow"  # one family hearing about one student (their own child)
+    if not large and students <= 1:
+        if family:
+            return "allow"  # the roster says the outside recipients are this student's guardians
+        if not sensitive and outside <= 2:
+            return "allow"  # a name or an ID alone, to a family: ordinary school mail
     if _at(sensitive, settings.block_sensitive_at):
         return "block"
     if _at(students, settings.confirm_at):
         return "confirm"
     if _at(students, settings.warn_at):
         return "warn"
+    if sensitive and students <= 1 and not large:
+        return "warn"  # one student's plan or health going outside: was it asked for?
     return "allow"
+
+
+def _own_family(facts: Facts, detections) -> bool:
+    """One roster student, and every outside recipient is one of that
+    student's guardians in the roster (not a guess from the count)."""
+    match = facts.outside_guardians
+    students = getattr(detections, "roster_indexes", frozenset())
+    if match is None or len(students) != 1 or detections.students != 1:
+        return False
+    (student,) = students
+    return bool(match.all_guardians_of(student))
 
 
 def _at(count: int, limit: int | None) -> bool:
