@@ -39,7 +39,8 @@ def district(plan_students: int = 230, others: int = 170) -> list[Kid]:
         guardians = [(f"Pat {last}", f"{local}.home{i}@example.net")]
         if i % 3 == 0:
             guardians.append((f"Sam {last}", f"{local}.work{i}@example.com"))
-        kids.append(Kid(str(40000000 + i * 37), first, last, SCHOOLS[i % 3], str(1 + i % 12),
+        # IDs start off round numbers: a policy default such as 40000000 pixels is not an ID.
+        kids.append(Kid(str(40031000 + i * 37), first, last, SCHOOLS[i % 3], str(1 + i % 12),
                         ("504",) if i < plan_students else (), tuple(guardians)))
     names = [k.name for k in kids]
     assert len(set(names)) == len(names), "the fixture's names must be unique"
