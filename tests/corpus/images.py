@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import random
+import statistics
 from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
@@ -147,7 +148,7 @@ def phone_photo_jpeg(doc: Doc, seed: int = 7) -> bytes:
     framed.paste(paper, (80, 80))
     turned = framed.rotate(rng.uniform(2.0, 4.0), resample=Image.BICUBIC, expand=True, fillcolor=90)
     blurred = turned.filter(ImageFilter.GaussianBlur(0.9))
-    noisy = Image.blend(blurred, Image.effect_noise(blurred.size, 24).convert("L"), 0.12)
+    noisy = Image.blend(blurred, _sensor_noise(blurred.size, 24, rng), 0.12)
     light = Image.linear_gradient("L").resize(noisy.size).point(lambda v: 200 + v // 5)
     lit = Image.composite(noisy, light, Image.new("L", noisy.size, 200))
     return _encode(lit.convert("RGB"), "JPEG", quality=80)
@@ -159,9 +160,26 @@ def scanned_pages(doc: Doc, seed: int = 11) -> list[Image.Image]:
     scans = []
     for page in render_pages(doc, SCAN_200):
         turned = page.rotate(rng.uniform(-0.8, 0.8), resample=Image.BICUBIC, fillcolor=255)
-        specks = Image.effect_noise(turned.size, 40).point(lambda v: 0 if v > 250 else 255)
-        scans.append(Image.composite(turned, specks, specks))
+        scans.append(_with_specks(turned, rng))
     return scans
+
+
+def _sensor_noise(size: tuple[int, int], sigma: float, rng: random.Random) -> Image.Image:
+    """Gaussian grey noise around 128 from the seeded generator (as effect_noise, repeatably)."""
+    normal = statistics.NormalDist(128, sigma)
+    table = [min(255, max(0, round(normal.inv_cdf((u + 0.5) / 256)))) for u in range(256)]
+    return Image.frombytes("L", size, rng.randbytes(size[0] * size[1])).point(table)
+
+
+def _with_specks(page: Image.Image, rng: random.Random, share: float = 0.0011) -> Image.Image:
+    """Toner specks from the seeded generator (Pillow's effect_noise draws from an
+    unseeded one, which made every run's scans, and so their OCR, a little different)."""
+    specked = page.copy()
+    width, height = specked.size
+    pixels = specked.load()
+    for _ in range(int(width * height * share)):
+        pixels[rng.randrange(width), rng.randrange(height)] = 0
+    return specked
 
 
 def scanned_pdf(doc: Doc) -> bytes:

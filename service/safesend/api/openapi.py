@@ -170,7 +170,9 @@ def _paths() -> dict:
         # Incident response: sent-mail scans.
         "/api/v1/scans": {
             "post": op("Start a sent-mail scan (administrators); its jobs go to the workers",
-                       {"202": _ok(None, "The scan, queued"), **WITH_BODY},
+                       {"202": _ok(None, "The scan, queued"), **WITH_BODY,
+                        "422": _error("The scan cannot start: no such export in the exports folder, "
+                                      "no mailboxes for an API source, or until before since")},
                        requestBody=_json_body("ScanStartRequest")),
             "get": op("Recent scans and their progress (auditors: counts only)", {"200": _ok()}),
         },

@@ -30,7 +30,8 @@ def post_scan():
     try:
         scan = start_scan(services, principal.tenant_id, body, actor=principal.email or principal.subject)
     except ScanRefused as exc:
-        raise ApiError(400, "invalid_request", str(exc), exc.field) from None
+        # The request is well formed but cannot be carried out (no such export, no mailboxes).
+        raise ApiError(422, "invalid_request", str(exc), exc.field) from None
     with transaction(services.sessions) as session:
         progress = load_progress(session, principal.tenant_id, scan.id)
         workers = live_workers(session)
