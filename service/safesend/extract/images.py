@@ -45,6 +45,8 @@ def read_image(data: bytes, out: Out) -> None:
         if _unreadable_kind(data):
             return  # EMF/WMF drawings, icons: counted, not read
         raise
+    if image.format == "WMF":  # Pillow names EMF/WMF drawings but cannot draw them here
+        return  # counted, not read (as when Pillow does not name them at all)
     width, height = image.size
     frames = getattr(image, "n_frames", 1) if image.format in ("TIFF", "MPO") else 1
     if width * height > out.limits.ocr_max_pixels:
