@@ -95,7 +95,7 @@ def test_client_keys_and_it_are_refused(scan_app, auth, role):
     ({"source": "graph"}, "mailboxes", 422),
     ({"source": "mbox", "path": "Sent.mbox", "since": "2026-10-01", "until": "2026-09-01"}, "until", 422),
     # Not what the document describes: 400.
-    ({"source": "gmail", "mailboxes": ["not an address"]}, "mailboxes", 400),
+    ({"source": "gmail", "mailboxes": ["not an address"]}, "mailboxes", 422),
     ({"source": "pst", "path": "Sent.mbox"}, "source", 400),
     ({"source": "mbox", "path": "Sent.mbox", "since": "2026-13-40"}, "since", 400),
     ({"source": "mbox", "path": "Sent.mbox", "extra": 1}, "extra", 400),
