@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..rules import RULES
+from ..store.audit_query import day_start
 from ..store.models import Check, CheckFinding, Override
 
 ACTIONS = ("warn", "confirm", "block")
@@ -37,7 +38,7 @@ class LogFilter:
         errors: dict[str, str] = {}
         values = {name: (args.get(name) or "").strip()[:200] for name in cls.__dataclass_fields__}
         for name in ("since", "until"):
-            if values[name] and _day(values[name]) is None:
+            if values[name] and day_start(values[name]) is None:
                 errors[name] = "Use a date like 2026-01-31."
                 values[name] = ""
         if values["rule"] and values["rule"] not in RULES:
@@ -61,9 +62,9 @@ def log_query(tenant_id: str, flt: LogFilter) -> Select:
     query = (select(Check).outerjoin(Override, Override.check_id == Check.id)
              .where(Check.tenant_id == tenant_id, Check.action != "allow"))
     if flt.since:
-        query = query.where(Check.created_at >= _day(flt.since))
+        query = query.where(Check.created_at >= day_start(flt.since))
     if flt.until:
-        query = query.where(Check.created_at < _day(flt.until) + timedelta(days=1))
+        query = query.where(Check.created_at < day_start(flt.until) + timedelta(days=1))
     if flt.sender:
         query = query.where(Check.sender.contains(flt.sender.lower(), autoescape=True))
     if flt.school:
@@ -151,10 +152,3 @@ def review_of(check: Check) -> tuple[datetime | None, str, str]:
 
 def enforced_rules(check: Check) -> list[str]:
     return sorted({f.rule for f in check.findings if not f.audit and f.action != "allow"})
-
-
-def _day(value: str) -> datetime | None:
-    try:
-        return datetime.combine(date.fromisoformat(value), time.min, tzinfo=UTC)
-    except ValueError:
-        return None

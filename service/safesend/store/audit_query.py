@@ -38,7 +38,7 @@ class AuditFilter:
         errors: dict[str, str] = {}
         values = {name: (args.get(name) or "").strip()[:200] for name in cls.__dataclass_fields__}
         for name in ("since", "until"):
-            if values[name] and _day(values[name]) is None:
+            if values[name] and day_start(values[name]) is None:
                 errors[name], values[name] = "Use a date like 2026-01-31.", ""
         if values["kind"] and values["kind"] not in KINDS:
             errors["kind"], values["kind"] = "Unknown kind of change.", ""
@@ -59,9 +59,9 @@ def audit_query(tenant_id: str, flt: AuditFilter) -> Select:
     if flt.kind:
         query = query.where(AuditEntry.action.startswith(flt.kind + ".", autoescape=True))
     if flt.since:
-        query = query.where(AuditEntry.created_at >= _day(flt.since))
+        query = query.where(AuditEntry.created_at >= day_start(flt.since))
     if flt.until:
-        query = query.where(AuditEntry.created_at < _day(flt.until) + timedelta(days=1))
+        query = query.where(AuditEntry.created_at < day_start(flt.until) + timedelta(days=1))
     if flt.q:
         needle = flt.q.lower()
         query = query.where(or_(*(func.lower(column).contains(needle, autoescape=True) for column in (
@@ -104,7 +104,8 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _day(value: str) -> datetime | None:
+def day_start(value: str) -> datetime | None:
+    """Midnight UTC of an ISO date typed into a filter, or None when it is not one."""
     try:
         return datetime.combine(date.fromisoformat(value), time.min, tzinfo=UTC)
     except ValueError:
