@@ -194,6 +194,7 @@ class WorkerPool:
         self._failed_starts = 0
         self._closed = False
         self.kills = 0  # workers killed for overrunning or crashing (for tests and stats)
+        self._running = 0  # jobs in progress (a worker still starting up is not one)
         # Workers are started from one long-lived thread: they ask the kernel
         # to kill them when the thread that started them dies (PR_SET_PDEATHSIG
         # follows the thread, not the process), so a web process that is
@@ -211,6 +212,8 @@ class WorkerPool:
         if worker is None:
             return _failed(job, reasons.TIME if not self._broken() else UNAVAILABLE)
         healthy = False
+        with self._cond:
+            self._running += 1
         try:
             header = job.header()
             worker.send(encode_frame(header, [job.data]), deadline + GRACE_SECONDS)
@@ -229,7 +232,14 @@ class WorkerPool:
                         worker.proc.poll())
             return _failed(job, reasons.CRASHED)
         finally:
+            with self._cond:
+                self._running -= 1
             self._release(worker, healthy)
+
+    def running(self) -> int:
+        """Jobs being parsed right now (a replacement worker still starting up is not counted)."""
+        with self._cond:
+            return self._running
 
     def wait_ready(self, timeout: float = READY_TIMEOUT) -> bool:
         """Block until at least one worker is ready (used at start-up)."""
