@@ -481,7 +481,7 @@ def manifest(base_url: str, send_mode: str | None, app_id: str, output: str | No
 # Gmail Workspace add-on (issue 6).
 @main.command("gmail-deployment")
 @click.option("--base-url", required=True, help="The service's public https URL, as Google will call it.")
-@click.option("--template", type=click.Path(dir_okay=False), help="Default: the template shipped with SafeSend.")
+@click.option("--template", type=click.Path(dir_okay=False), help="Default: the packaged one.")
 @click.option("--output", type=click.Path(dir_okay=False), help="Write to a file instead of stdout.")
 def gmail_deployment(base_url: str, template: str | None, output: str | None) -> None:
     """Render the Workspace add-on's deployment.json for `gcloud workspace-add-ons deployments`."""
