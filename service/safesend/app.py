@@ -55,7 +55,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     identity.init_app(app, settings)
     # Gmail (issue 6): Google ID tokens of the extension's users; the Workspace add-on's endpoints.
     from . import gmail
-    from .identity import google as google_identity
+    from .identity import google_tokens as google_identity
 
     google_identity.init_app(app, settings)
     gmail.init_app(app)
