@@ -39,10 +39,9 @@ def main() -> None:
 @click.option("--threads", default=8, show_default=True, type=int)
 def serve(host: str, port: int, threads: int) -> None:
     """Run the service with waitress (use gunicorn in production)."""
-    from .app import create_app
-    from .serving import print_urls, serve_app
+    from .serving import print_urls, serve_app, serving_app
 
-    app = create_app()
+    app = serving_app()
     print_urls(host, port)
     serve_app(app, host, port, threads)
 
@@ -53,11 +52,10 @@ def serve(host: str, port: int, threads: int) -> None:
 @click.option("--no-serve", is_flag=True, help="Set up the demo data and exit.")
 def demo(host: str, port: int, no_serve: bool) -> None:
     """Set up demo data (policy, API keys) on SQLite and serve it."""
-    from .app import create_app
     from .demo import setup_demo
-    from .serving import print_urls, serve_app
+    from .serving import print_urls, serve_app, serving_app
 
-    app = create_app()
+    app = serving_app()
     keys = setup_demo(app)
     print_urls(host, port, keys)
     # Admin console (issue 5): demo accounts, roster and weeks of synthetic activity.
