@@ -5,7 +5,11 @@ sign-in, and a local HTTP responder answering the documented Graph requests
 from __future__ import annotations
 
 import json
+import operator
 import re
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 import pytest
 from click.testing import CliRunner
@@ -24,14 +28,20 @@ MAILBOX = sent_mail.STAFF[0]
 
 
 class GraphMail:
-    """Microsoft Graph v1.0 as far as reading a mailbox's sent items goes."""
+    """Microsoft Graph v1.0 as far as reading a mailbox's sent items goes: pages
+    ordered by sentDateTime (either way), `$filter` on sentDateTime (ge, gt, le,
+    lt, joined by `and`), `$count=true` (@odata.count), `$top`/`$skip` paging."""
 
     def __init__(self, sign_in: SignIn, messages: list[bytes]):
         self.sign_in = sign_in
         self.items = [(f"AAMkAG{n:06d}=", raw) for n, raw in enumerate(messages)]
+        # Sent 37 minutes apart from 1 Sep 2026 08:00 UTC, whole seconds as Graph gives them.
+        self.sent = {key: START + timedelta(minutes=37 * n) for n, (key, _) in enumerate(self.items)}
         self.base = ""
         self.faults: list[tuple[str, Reply]] = []
         self.value_gets = 0
+        self.fetched: Counter[str] = Counter()
+        self.filters: list[str] = []
 
     def __call__(self, request: Recorded) -> Reply:
         if request.headers.get("Authorization") != f"Bearer {self.sign_in.last_token}":
@@ -51,19 +61,41 @@ class GraphMail:
         if rest == "mailFolders/sentitems/messages":
             top = int(request.param("$top") or 10)
             start = int(request.param("$skip") or 0)
-            chunk = self.items[start:start + top]
-            body = {"value": [{"id": i, "sentDateTime": "2026-09-01T08:00:00Z"} for i, _ in chunk]}
-            if start + top < len(self.items):
-                body["@odata.nextLink"] = (f"{self.base}/v1.0/users/{MAILBOX}/mailFolders/sentitems/messages"
-                                           f"?%24select=id%2CsentDateTime&%24top={top}&%24skip={start + top}")
+            where = request.param("$filter") or ""
+            self.filters.append(where)
+            keys = [key for key, _ in self.items if _matches(self.sent[key], where)]
+            keys.sort(key=self.sent.__getitem__, reverse=(request.param("$orderby") or "").endswith(" desc"))
+            chunk = keys[start:start + top]
+            body: dict = {"value": [{"id": i, "sentDateTime": f"{self.sent[i]:%Y-%m-%dT%H:%M:%SZ}"}
+                                    for i in chunk]}
+            if request.param("$count") == "true":
+                body["@odata.count"] = len(keys)
+            if start + top < len(keys):
+                link = {k: v[0] for k, v in request.query.items() if k not in ("$skip", "$count")}
+                body["@odata.nextLink"] = (f"{self.base}/v1.0/users/{MAILBOX}/mailFolders/sentitems/messages?"
+                                           f"{urlencode({**link, '$skip': start + top})}")
             return Reply(200, body)
         value = re.fullmatch(r"messages/([^/]+)/\$value", rest)
         if value:
             self.value_gets += 1
-            found = dict(self.items).get(value.group(1).replace("%3D", "="))
+            key = value.group(1).replace("%3D", "=")
+            found = dict(self.items).get(key)
             if found is not None:
+                self.fetched[key] += 1
                 return Reply(200, found, {"Content-Type": "text/plain"})
         return Reply(404, {"error": {"code": "ErrorItemNotFound", "message": "The item was not found."}})
+
+
+START = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
+_COMPARE = {"ge": operator.ge, "gt": operator.gt, "le": operator.le, "lt": operator.lt}
+
+
+def _matches(sent: datetime, where: str) -> bool:
+    for field, op, value in re.findall(r"(\w+) (ge|gt|le|lt) (\S+)", where):
+        assert field == "sentDateTime", where
+        if not _COMPARE[op](sent, datetime.fromisoformat(value.replace("Z", "+00:00"))):
+            return False
+    return True
 
 
 @pytest.fixture
