@@ -174,3 +174,63 @@ def test_no_graph_backend_in_the_policy_is_a_clear_error():
 def _policy(services):
     with transaction(services.sessions) as session:
         return services.policy_for(session, "default")
+
+
+def test_a_large_mailbox_is_cut_into_date_slices_each_message_read_once(
+        scan_env, graph_policy, graph_mail, mail, monkeypatch):
+    """521 messages, at most 100 a slice: each slice its own job, counted with $count;
+    the message sent exactly on the first cut is read once, by the newer slice."""
+    _, services = scan_env
+    monkeypatch.setenv("SAFESEND_SCAN_SLICE_MESSAGES", "100")
+    # The first $value read fails once: the job that has just cut its dates is tried again
+    # from the same (narrower) dates, without cutting them again.
+    graph_mail.faults.append(("$value", Reply(500, {"error": {"code": "InternalServerError", "message": "x"}})))
+    result = CliRunner().invoke(main, ["incident", "scan", "--source", "graph", "--mailbox", MAILBOX,
+                                       "--json"])
+    *flagged, summary = [json.loads(line) for line in result.stdout.splitlines()]
+    assert summary == {"scanned": 521, "flagged": 1, "failed": 0}, result.stderr
+    assert [f["message_id"] for f in flagged] == [mail.seed_message_id]
+    assert set(graph_mail.fetched) == {key for key, _ in graph_mail.items}
+    assert max(graph_mail.fetched.values()) == 1                 # no message read twice
+    slices = sorted(_jobs(services), key=lambda j: j.bounds["after"] or "")
+    assert len(slices) >= 6 and all(j.status == "done" for j in slices)
+    assert len({j.slice_no for j in slices}) == len(slices)
+    assert all(j.scanned == j.expected <= 100 for j in slices)
+    # Slices tile the dates: the oldest opens, the newest is open-ended, each starts where the last ends.
+    assert slices[0].bounds["after"] is None and slices[-1].bounds["before"] is None
+    assert all(a.bounds["before"] == b.bounds["after"] for a, b in zip(slices, slices[1:], strict=False))
+    on_cut = START + timedelta(minutes=37 * 260)     # the middle second of the mailbox's first and last
+    newer = next(j for j in slices if j.bounds["after"] == on_cut.isoformat())
+    older = next(j for j in slices if j.bounds["before"] == on_cut.isoformat())
+    assert f"sentDateTime ge {on_cut:%Y-%m-%dT%H:%M:%SZ}" in " ".join(graph_mail.filters)
+    assert newer.scanned >= 1 and older.scanned >= 1
+    assert "1/1 mailboxes" in result.stderr and "slices" in result.stderr
+
+
+def test_a_slice_resumes_from_its_checkpoint(scan_env, graph_policy, graph_mail):
+    _, services = scan_env
+    from safesend.incident.sources.slices import halve
+
+    source = jobs.open_source(services, "default", "graph", "", _policy(services), page_size=20)
+    try:
+        older, given = halve(source, JobPlan(MAILBOX), Window(), 300)
+        (newer,) = given
+        first = list(zip(range(45), source.messages(newer, None, Window()), strict=False))
+        rest = list(source.messages(newer, first[-1][1].position, Window()))
+        whole_older = list(source.messages(older, None, Window()))
+    finally:
+        source.close()
+    cut = datetime.fromisoformat(newer.bounds["after"])
+    keys = [m.key for _, m in first] + [m.key for m in rest]
+    assert keys == [key for key, sent in graph_mail.sent.items() if sent >= cut]
+    assert len(keys) == newer.expected and len(whole_older) == older.expected == 521 - newer.expected
+    assert all(m.sent_at < cut for m in whole_older)
+
+
+def _jobs(services):
+    from sqlalchemy import select
+
+    from safesend.store.scans import ScanJob
+
+    with transaction(services.sessions) as session:
+        return list(session.scalars(select(ScanJob)))
