@@ -59,6 +59,7 @@ class GmailSent:
         self.batch_size = batch_size
         self.min_batch_seconds = batch_size * UNITS_PER_GET / UNITS_PER_SECOND if pace else 0.0
         self.sleep = sleep
+        self._services: dict[str, Any] = {}
 
     def plan(self, mailboxes: tuple[str, ...], window: Window) -> list[JobPlan]:
         return [JobPlan(m) for m in mailboxes]
@@ -177,9 +178,13 @@ class GmailSent:
                 raise SourceError(f"could not reach Google ({type(exc).__name__})") from None
 
     def _service(self, mailbox: str) -> Any:
+        """One client per mailbox and job: counting and reading share its sign-in."""
         from googleapiclient.discovery import build
 
-        return build("gmail", "v1", http=self.http_for(mailbox), static_discovery=True, cache_discovery=False)
+        if mailbox not in self._services:
+            self._services[mailbox] = build("gmail", "v1", http=self.http_for(mailbox), static_discovery=True,
+                                            cache_discovery=False)
+        return self._services[mailbox]
 
     def close(self) -> None:
         pass
