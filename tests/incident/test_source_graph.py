@@ -234,3 +234,62 @@ def _jobs(services):
 
     with transaction(services.sessions) as session:
         return list(session.scalars(select(ScanJob)))
+
+
+REDIS_URL = "redis://127.0.0.1:6379/11"     # database 11: the slicing tests' own
+
+
+@pytest.fixture
+def redis_queue_11(monkeypatch):
+    import uuid
+
+    import redis
+    from incident.conftest import skip_or_fail
+
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        skip_or_fail(f"Redis at {REDIS_URL} is not reachable ({type(exc).__name__}); start redis-server")
+    name = f"safesend-slices-{uuid.uuid4().hex[:10]}"
+    monkeypatch.setenv("SAFESEND_REDIS_URL", REDIS_URL)
+    monkeypatch.setenv("SAFESEND_QUEUE_NAME", name)
+    yield name
+    for key in client.scan_iter(match=f"huey.*{name}*"):
+        client.delete(key)
+    client.close()
+
+
+def test_a_worker_enqueues_the_slices_it_gives_away(scan_env, graph_policy, graph_mail, mail, monkeypatch,
+                                                    redis_queue_11):
+    """On the queue (Huey on Redis, a worker thread): the mailbox's one job cuts its dates and
+    enqueues the newer slices, which the worker then runs; nothing is left for the command."""
+    import time
+
+    from safesend.config import load_settings
+    from safesend.incident import queue
+    from safesend.incident.progress import load_progress
+
+    _, services = scan_env
+    monkeypatch.setenv("SAFESEND_SCAN_SLICE_MESSAGES", "120")
+    services.settings = load_settings()            # the queue on Redis, as `safesend worker` reads it
+    worker = queue.EmbeddedWorker(services).start()
+    try:
+        scan = jobs.create_scan(services, "default", jobs.ScanRequest(source="graph", mailboxes=(MAILBOX,)))
+        with transaction(services.sessions) as session:
+            (root,) = jobs.job_ids(session, scan.id)
+        queue.enqueue([root], services.settings)
+        end = time.monotonic() + 180
+        while time.monotonic() < end:
+            with transaction(services.sessions) as session:
+                progress = load_progress(session, "default", scan.id)
+                if progress.finished:
+                    break
+            time.sleep(0.2)
+    finally:
+        worker.stop()
+    assert progress.finished and progress.scanned == 521 and progress.flagged == 1 and progress.failed == 0
+    assert len(progress.jobs) >= 5 and all(j.status == "done" and j.owner == "" for j in progress.jobs)
+    assert max(graph_mail.fetched.values()) == 1 and len(graph_mail.fetched) == 521
+    (mailbox,) = progress.mailboxes()
+    assert mailbox["jobs"] == len(progress.jobs) and mailbox["scanned"] == mailbox["expected"] == 521
