@@ -170,7 +170,8 @@ class GmailMailbox(HttpMockSequence):
     def __init__(self, messages: list[bytes], edges: str):
         super().__init__([])
         start = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
-        self.items = [(f"18c{n:013x}", start + timedelta(minutes=37 * n), raw) for n, raw in enumerate(messages)]
+        self.items = [(f"18c{n:013x}", start + timedelta(minutes=37 * n), raw)
+                      for n, raw in enumerate(messages)]
         self.edges = edges
         self.queries: list[str] = []
         self.fetched: Counter[str] = Counter()
@@ -229,8 +230,8 @@ def test_a_large_mailbox_is_cut_into_date_slices_each_message_read_once(scan_env
                           sleep=lambda seconds: None, pace=False)
     # Gmail gives no first and last date cheaply, so the cuts start from the scan's dates: these put
     # the first cut on message 260 (1 Sep 00:00 + half of 14 days 40 minutes = 1 Sep 08:00 + 260 x 37 min).
-    result = CliRunner().invoke(main, ["incident", "scan", "--source", "gmail", "--mailbox", MAILBOX, "--json",
-                                       "--since", "2026-09-01", "--until", "2026-09-15T00:40:00"])
+    result = CliRunner().invoke(main, ["incident", "scan", "--source", "gmail", "--mailbox", MAILBOX,
+                                       "--json", "--since", "2026-09-01", "--until", "2026-09-15T00:40:00"])
     *flagged, summary = [json.loads(line) for line in result.stdout.splitlines()]
     assert summary == {"scanned": 521, "flagged": 1, "failed": 0}, result.stderr
     assert [f["message_id"] for f in flagged] == [mail.seed_message_id]

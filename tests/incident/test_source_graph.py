@@ -184,7 +184,8 @@ def test_a_large_mailbox_is_cut_into_date_slices_each_message_read_once(
     monkeypatch.setenv("SAFESEND_SCAN_SLICE_MESSAGES", "100")
     # The first $value read fails once: the job that has just cut its dates is tried again
     # from the same (narrower) dates, without cutting them again.
-    graph_mail.faults.append(("$value", Reply(500, {"error": {"code": "InternalServerError", "message": "x"}})))
+    failure = {"error": {"code": "InternalServerError", "message": "x"}}
+    graph_mail.faults.append(("$value", Reply(500, failure)))
     result = CliRunner().invoke(main, ["incident", "scan", "--source", "graph", "--mailbox", MAILBOX,
                                        "--json"])
     *flagged, summary = [json.loads(line) for line in result.stdout.splitlines()]

@@ -387,8 +387,8 @@ def forget_worker(services, worker: str) -> None:
 
 def unfinished_job_ids(session: Session, scan_id: str) -> list[int]:
     """Jobs still to run, new slices included."""
-    return list(session.scalars(select(ScanJob.id).where(ScanJob.scan_id == scan_id, ScanJob.status.in_(ACTIVE))
-                                .order_by(ScanJob.id)))
+    return list(session.scalars(select(ScanJob.id).where(ScanJob.scan_id == scan_id,
+                                                         ScanJob.status.in_(ACTIVE)).order_by(ScanJob.id)))
 
 
 def job_ids(session: Session, scan_id: str) -> list[int]:

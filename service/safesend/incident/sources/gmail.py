@@ -99,7 +99,9 @@ class GmailSent:
         page = self._execute(self._service(mailbox).users().messages().list(
             userId="me", q=_query(dates), maxResults=1))
         estimate = page.get("resultSizeEstimate")
-        return int(estimate) if isinstance(estimate, int) and estimate >= 0 else len(page.get("messages") or [])
+        if isinstance(estimate, int) and estimate >= 0:
+            return estimate
+        return len(page.get("messages") or [])
 
     def span(self, mailbox: str, dates: Window) -> tuple[datetime | None, datetime | None]:
         """Not known cheaply (the list gives ids only): cuts start from the dates or slices.FLOOR and now."""

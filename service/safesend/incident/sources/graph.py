@@ -103,7 +103,8 @@ class GraphSentItems:
         return ends[0], ends[1]
 
     def _sent_items(self, mailbox: str) -> str:
-        return f"{self.backend.graph_base_url}/users/{quote(mailbox, safe='@')}/mailFolders/sentitems/messages"
+        user = quote(mailbox, safe="@")
+        return f"{self.backend.graph_base_url}/users/{user}/mailFolders/sentitems/messages"
 
     def _first_page_params(self, dates: Window) -> dict[str, str]:
         return {"$select": "id,sentDateTime", "$orderby": "sentDateTime", "$top": str(self.page_size),

@@ -80,7 +80,12 @@ def _cut_range(source: DateSliced, plan: JobPlan, dates: Window,
         return datetime.fromisoformat(bounds["lo"]), datetime.fromisoformat(bounds["hi"])
     first, last = source.span(plan.mailbox, dates)
     lo = dates.since or first or FLOOR
-    hi = dates.until or (last + timedelta(seconds=1) if last else (now or datetime.now(UTC)) + timedelta(days=1))
+    if dates.until is not None:
+        hi = dates.until
+    elif last is not None:
+        hi = last + timedelta(seconds=1)
+    else:
+        hi = (now or datetime.now(UTC)) + timedelta(days=1)
     return lo, hi
 
 
