@@ -252,12 +252,14 @@ def redis_queue_11(monkeypatch):
         client.ping()
     except redis.RedisError as exc:
         skip_or_fail(f"Redis at {REDIS_URL} is not reachable ({type(exc).__name__}); start redis-server")
-    name = f"safesend-slices-{uuid.uuid4().hex[:10]}"
+    name = f"safesendslices{uuid.uuid4().hex[:10]}"     # Huey drops hyphens from its key names
     monkeypatch.setenv("SAFESEND_REDIS_URL", REDIS_URL)
     monkeypatch.setenv("SAFESEND_QUEUE_NAME", name)
     yield name
-    for key in client.scan_iter(match=f"huey.*{name}*"):
-        client.delete(key)
+    # The queue's keys, and the directory cache the worker's services kept on this database.
+    for pattern in (f"huey.*{name}*", "safesend:*"):
+        for key in client.scan_iter(match=pattern):
+            client.delete(key)
     client.close()
 
 
