@@ -349,3 +349,26 @@ def test_budget_account_numbers_equal_to_roster_ids_are_not_students(small_index
     assert small_index.match([], [Table("budget.xlsx", rows)]).students == 0
     id_rows = [["Student ID", "Grade"], ["00671234", "7"]]
     assert small_index.match([], [Table("list.xlsx", id_rows)]).students == 1
+
+
+def test_hash_records_shares_repeated_values_and_hashes_like_hash_record():
+    """hash_records hashes each distinct name, date and flag set once (issue 17: a
+    100,000-student import); the digests are those of hash_record, record by record,
+    and a first and a last name with the same text keep their different digests."""
+    import datetime as dt
+
+    from safesend.detect import RosterRecord
+
+    hasher = RosterHasher(b"0123456789abcdef-test-secret")
+    records = [
+        RosterRecord(2, "1001", "Mary Ann", "Mary Ann", dt.date(2012, 3, 4), frozenset({"504"}),
+                     ("p@example.org",)),
+        RosterRecord(3, "1002", "Mary Ann", "Lopez", dt.date(2012, 3, 4), frozenset({"Zebulon"})),
+        RosterRecord(4, "1003", "Lopez", "Mary Ann", None, frozenset({"504"}),
+                     ("p@example.org", "P@example.org")),
+    ]
+    hashed = hasher.hash_records(records)
+    assert hashed == [hasher.hash_record(r) for r in records]
+    assert hashed[0].first != hashed[0].last and len(hashed[0].last) == 3
+    assert hashed[1].first is hashed[0].first and hashed[1].dob is hashed[0].dob
+    assert hashed[1].flags == {hasher.flag("Zebulon")} and hashed[1].flags != hashed[0].flags

@@ -201,7 +201,36 @@ class RosterHasher:
         )
 
     def hash_records(self, records: Iterable[RosterRecord]) -> list[HashedStudent]:
-        return [self.hash_record(r) for r in records]
+        """`hash_record` of each; names, dates of birth and flag sets repeat across a
+        roster (100,000 students share a few thousand of each), so each distinct one
+        is hashed once and its digests (and frozensets) shared by every record."""
+        names: dict[tuple[str, bool], tuple[bytes, ...]] = {}
+        dobs: dict[dt.date, bytes] = {}
+        flag_sets: dict[frozenset[str], frozenset[str]] = {}
+        out = []
+        for record in records:
+            student_id = self.hash_id(record.student_id)
+            if student_id is None:
+                raise ValueError(f"line {record.line}: empty student ID")
+            first = names.get((record.first_name, False))
+            if first is None:
+                first = names[record.first_name, False] = self.name_hashes(record.first_name,
+                                                                            last=False)
+            last = names.get((record.last_name, True))
+            if last is None:
+                last = names[record.last_name, True] = self.name_hashes(record.last_name, last=True)
+            dob = None
+            if record.dob:
+                dob = dobs.get(record.dob)
+                if dob is None:
+                    dob = dobs[record.dob] = self.hash_dob(record.dob)
+            flags = flag_sets.get(record.flags)
+            if flags is None:
+                flags = flag_sets[record.flags] = frozenset(self.flag(label) for label in record.flags)
+            guardians = tuple(h for h in (self.hash_email(e) for e in record.guardian_emails) if h)
+            out.append(HashedStudent(student_id, first, last, dob, flags,
+                                     tuple(dict.fromkeys(guardians))))
+        return out
 
 
 def import_roster(data: bytes | str, hasher: RosterHasher, mapping: dict[str, str] | None = None

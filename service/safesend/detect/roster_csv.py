@@ -386,8 +386,9 @@ def parse_roster_csv(data: bytes | str | TextIO,
         delimiter=delimiter, header_line=header_line,
         ignored_columns=[h for i, h in enumerate(header) if i not in used and h])
     seen_ids: dict[str, int] = {}
+    memo = _Memo(date_order)
     for line, row in rows:
-        record = _record(line, row, layout, date_order, result.errors)
+        record = _record(line, row, layout, memo, result.errors)
         if record is None:
             continue
         id_key = record.student_id.upper()
@@ -400,6 +401,31 @@ def parse_roster_csv(data: bytes | str | TextIO,
     return result
 
 
+class _Memo:
+    """Per-file caches: a roster repeats the same birth dates and yes/no values
+    thousands of times, and reading each costs more than looking it up."""
+
+    def __init__(self, date_order: DateOrder) -> None:
+        self.date_order = date_order
+        self.today = dt.date.today()
+        self._dates: dict[str, dt.date | None] = {}
+        self._truthy: dict[str, bool] = {}
+
+    def date(self, text: str) -> dt.date | None:
+        try:
+            return self._dates[text]
+        except KeyError:
+            found = self._dates[text] = parse_date(text, self.date_order, self.today)
+            return found
+
+    def truthy(self, value: str) -> bool:
+        try:
+            return self._truthy[value]
+        except KeyError:
+            found = self._truthy[value] = is_truthy(value)
+            return found
+
+
 def _cell(row: Sequence[str], index: int | None) -> str:
     if index is None or index >= len(row):
         return ""
@@ -407,7 +433,7 @@ def _cell(row: Sequence[str], index: int | None) -> str:
     return normalize_text(value).strip() if not value.isascii() else value.strip()
 
 
-def _record(line: int, row: list[str], layout: _Layout, date_order: DateOrder,
+def _record(line: int, row: list[str], layout: _Layout, memo: _Memo,
             errors: list[RosterRowError]) -> RosterRecord | None:
     if not any(c.strip() for c in row):
         return None
@@ -431,17 +457,17 @@ def _record(line: int, row: list[str], layout: _Layout, date_order: DateOrder,
     dob = None
     dob_text = _cell(row, layout.dob)
     if dob_text:
-        dob = parse_date(dob_text, date_order)
+        dob = memo.date(dob_text)
         if dob is None:
             problems.append(RosterRowError(line, "dob", "not a date"))
     flags: set[str] = set()
     for index in layout.label_columns:
         value = _cell(row, index)
-        if is_truthy(value):
+        if memo.truthy(value):
             flags.update(flag_label(part) for part in _LABEL_SPLIT.split(value)
-                         if is_truthy(part))
+                         if memo.truthy(part))
     for index, label in layout.flag_columns:
-        if is_truthy(_cell(row, index)):
+        if memo.truthy(_cell(row, index)):
             flags.add(label)
     emails: list[str] = []
     for index in layout.guardian_emails:
