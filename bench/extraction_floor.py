@@ -32,19 +32,18 @@ import csv
 import email
 import email.policy
 import io
-import os
 import re
 import sys
-import time
 import zipfile
 from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "service"), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT / "service"), str(ROOT / "tests"), str(ROOT / "bench")]
 
 from corpus import Pipeline, build_corpus  # noqa: E402
 from corpus.formats import FORMATS  # noqa: E402
+from cpuclock import Clock, keep_workers  # noqa: E402
 
 from safesend.message import Message  # noqa: E402
 
@@ -174,44 +173,6 @@ def floor(message: Message) -> int:
     for attachment in message.attachments:
         parts.extend(read_file(attachment.name, attachment.data))
     return sum(1 for _ in WORD.finditer("\n".join(parts)))
-
-
-# --- CPU time, workers included ---------------------------------------------------------
-
-
-def worker_cpu() -> float:
-    """CPU seconds the extraction workers have used so far: the first field of
-    /proc/<pid>/schedstat (nanoseconds on a CPU, not 10 ms ticks)."""
-    from safesend.extract.isolation import default_pool
-
-    total = 0
-    for worker in list(default_pool()._all):
-        try:
-            with open(f"/proc/{worker.proc.pid}/schedstat") as stat:
-                total += int(stat.read().split()[0])
-        except OSError:  # a worker replaced meanwhile: its time is lost (rare; not here)
-            pass
-    return total / 1e9
-
-
-class Clock:
-    """This process's CPU time plus the workers'; the reading itself is not counted."""
-
-    def start(self) -> None:
-        self.workers = worker_cpu()
-        self.own = time.process_time()
-
-    def stop(self) -> float:
-        own = time.process_time() - self.own
-        return own + worker_cpu() - self.workers
-
-
-def keep_workers() -> None:
-    """No worker is recycled during the run (every MAX_JOBS_PER_WORKER jobs, a
-    fresh one is started: ~1 s of imports for 500 files, left out here)."""
-    from safesend.extract.isolation import default_pool
-
-    default_pool().max_jobs = 10**9
 
 
 # --- the run ------------------------------------------------------------------------

@@ -73,6 +73,7 @@ from .roster_csv import (
     RosterRowError,
     flag_label,
     parse_roster_csv,
+    read_roster_csv,
 )
 from .tables import NOT_STUDENT_PEOPLE, columns_of, profile_table
 
@@ -235,11 +236,10 @@ class RosterHasher:
 
 def import_roster(data: bytes | str, hasher: RosterHasher, mapping: dict[str, str] | None = None
                   ) -> tuple[list[HashedStudent], RosterParseResult]:
-    """Parse and hash a roster file; the returned parse result has no records left."""
-    result = parse_roster_csv(data, mapping)
-    students = hasher.hash_records(result.records)
-    result.records = []
-    return students, result
+    """Parse and hash a roster file, record by record; the returned parse result has
+    no records (the plaintext is dropped as each row is hashed)."""
+    result, records = read_roster_csv(data, mapping)
+    return hasher.hash_records(records), result
 
 
 # --- serialization ---------------------------------------------------------------
@@ -441,8 +441,9 @@ class RosterIndex:
         self._dob = array("Q")
         self._flags = array("L")
         self._refs = array("Q")  # keyed hash of each student's ID, by roster index
-        self._guardians: dict[int, int] = {}  # email hash -> 1 guardian | 2 of flagged
-        self._wards: dict[int, tuple[int, ...]] = {}  # email hash -> their students
+        # email hash -> their student (an int), or students (a tuple) for a guardian of
+        # several: most have one, and 100,000 one-item tuples cost ~7 MB (issue 17)
+        self._wards: dict[int, int | tuple[int, ...]] = {}
         self._count = 0
 
     def _add(self, student_id: bytes, first: tuple[bytes, ...], last: tuple[bytes, ...],
@@ -467,10 +468,12 @@ class RosterIndex:
                 self._add_pair(f << 64 | h, index)
         self._dob.append(_int(dob) if dob else 0)
         self._flags.append(mask)
+        wards = self._wards
         for g in guardians:
             key = _int(g)
-            self._guardians[key] = self._guardians.get(key, 0) | 1 | (2 if mask else 0)
-            self._wards[key] = self._wards.get(key, ()) + (index,)
+            found = wards.get(key)
+            wards[key] = index if found is None else (
+                found + (index,) if isinstance(found, tuple) else (found, index))
 
     def _add_pair(self, key: int, index: int) -> None:
         existing = self._pairs.get(key)
@@ -587,9 +590,11 @@ class RosterIndex:
                 forms.append(local.split("+", 1)[0] + "@" + domain)
             for form in forms:
                 digest = self.hasher.hash_email(form)
-                if digest is not None:
-                    bits |= self._guardians.get(_int(digest), 0)
-                    students.update(self._wards.get(_int(digest), ()))
+                found = None if digest is None else self._wards.get(_int(digest))
+                if found is not None:
+                    of = found if isinstance(found, tuple) else (found,)
+                    bits |= 1 | (2 if any(self._flags[i] for i in of) else 0)
+                    students.update(of)
             wards.append(frozenset(students))
             if bits & 1:
                 guardians += 1

@@ -328,6 +328,21 @@ def parse_roster_csv(data: bytes | str | TextIO,
     take a list of headers. Raises `RosterFormatError` when the file has no
     usable header.
     """
+    result, records = read_roster_csv(data, mapping, date_order=date_order,
+                                      header_search_rows=header_search_rows)
+    result.records.extend(records)
+    return result
+
+
+def read_roster_csv(data: bytes | str | TextIO,
+                    mapping: Mapping[str, str | Sequence[str]] | None = None,
+                    *, date_order: DateOrder = "MDY", header_search_rows: int = 10
+                    ) -> tuple[RosterParseResult, Iterator[RosterRecord]]:
+    """`parse_roster_csv` one record at a time: the header is read (and a
+    `RosterFormatError` raised) now; the records come from the iterator, which
+    adds each bad row to the result's errors as it passes it. The roster import
+    hashes each record as it comes, so 100,000 plaintext records are never
+    held at once (issue 17: import memory)."""
     encoding = "utf-8"
     if isinstance(data, bytes):
         text, encoding = _decode(data)
@@ -385,20 +400,23 @@ def parse_roster_csv(data: bytes | str | TextIO,
         records=[], errors=[], columns=_describe(layout, header), encoding=encoding,
         delimiter=delimiter, header_line=header_line,
         ignored_columns=[h for i, h in enumerate(header) if i not in used and h])
+    return result, _records(rows, layout, _Memo(date_order), result.errors)
+
+
+def _records(rows: Iterator[tuple[int, list[str]]], layout: _Layout, memo: _Memo,
+             errors: list[RosterRowError]) -> Iterator[RosterRecord]:
     seen_ids: dict[str, int] = {}
-    memo = _Memo(date_order)
     for line, row in rows:
-        record = _record(line, row, layout, memo, result.errors)
+        record = _record(line, row, layout, memo, errors)
         if record is None:
             continue
         id_key = record.student_id.upper()
         if id_key in seen_ids:
-            result.errors.append(RosterRowError(
+            errors.append(RosterRowError(
                 line, "student_id", f"duplicate student ID (first on line {seen_ids[id_key]})"))
             continue
         seen_ids[id_key] = line
-        result.records.append(record)
-    return result
+        yield record
 
 
 class _Memo:

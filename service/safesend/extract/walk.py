@@ -10,6 +10,7 @@ import time
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import chain
 
 from ..bugs import where
 from . import reasons
@@ -148,8 +149,8 @@ class _Walk:
             self.internal_error(result.internal_error)
         for segment in result.segments:
             self.chars_left -= len(segment.text)
-        for table in result.tables:
-            self.chars_left -= sum(len(cell) for row in table.rows for cell in row)
+        for table in result.tables:  # map/chain: this sees every cell of a 5 MB CSV
+            self.chars_left -= sum(map(len, chain.from_iterable(table.rows)))
         out.segments.extend(result.segments)
         out.tables.extend(result.tables)
         problems = result.problems
