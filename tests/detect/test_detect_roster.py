@@ -372,3 +372,38 @@ def test_hash_records_shares_repeated_values_and_hashes_like_hash_record():
     assert hashed[0].first != hashed[0].last and len(hashed[0].last) == 3
     assert hashed[1].first is hashed[0].first and hashed[1].dob is hashed[0].dob
     assert hashed[1].flags == {hasher.flag("Zebulon")} and hashed[1].flags != hashed[0].flags
+
+
+def test_a_guardian_of_several_students_knows_each_and_whether_any_is_flagged(hasher):
+    """One address for two siblings (one with a plan), another for one student:
+    the index keeps one student as a number and several as a tuple (issue 17)."""
+    data = ("Student ID,First Name,Last Name,Plan,Parent Email\n"
+            "1111111,Ana,Ruiz,,fam@example.org\n"
+            "2222222,Luis,Ruiz,IEP,fam@example.org\n"
+            "3333333,Eva,Lind,,lind@example.org\n")
+    index = RosterIndex(hasher.hash_records(parse_roster_csv(data).records), hasher)
+    match = index.guardian_recipients(["fam@example.org", "lind@example.org"])
+    assert match.guardians == 2 and match.guardians_of_flagged == 1
+    assert match.wards == (frozenset({0, 1}), frozenset({2}))
+    assert index.guardian_recipients(["lind@example.org"]).guardians_of_flagged == 0
+    assert match.all_guardians_of(0) is False and index.guardian_recipients(
+        ["fam@example.org"]).all_guardians_of(1)
+
+
+def test_read_roster_csv_gives_records_one_at_a_time_and_errors_as_it_goes():
+    from safesend.detect.roster_csv import read_roster_csv
+
+    data = ("Student ID,First Name,Last Name,DOB\n"
+            "1111111,Ana,Ruiz,2012-03-04\n"
+            "1111111,Ana,Ruiz,2012-03-04\n"
+            "2222222,Luis,,2012-03-04\n"
+            "3333333,Eva,Lind,not a date\n"
+            "4444444,Ole,Lind,3/4/2012\n")
+    result, records = read_roster_csv(data)
+    assert result.errors == [] and result.records == []  # nothing read past the header yet
+    first = next(records)
+    assert (first.student_id, first.dob.isoformat()) == ("1111111", "2012-03-04")
+    assert [r.student_id for r in records] == ["4444444"]
+    assert [(e.line, e.field) for e in result.errors] == [(3, "student_id"), (4, "last_name"),
+                                                         (5, "dob")]
+    assert parse_roster_csv(data).records[1].dob == first.dob  # 3/4/2012 read as March 4 (MDY)
