@@ -428,6 +428,7 @@ class _Memo:
         self.today = dt.date.today()
         self._dates: dict[str, dt.date | None] = {}
         self._truthy: dict[str, bool] = {}
+        self._labels: dict[str, frozenset[str]] = {}
 
     def date(self, text: str) -> dt.date | None:
         try:
@@ -443,6 +444,16 @@ class _Memo:
             found = self._truthy[value] = is_truthy(value)
             return found
 
+    def labels(self, value: str) -> frozenset[str]:
+        """The flag labels of a plan cell ('504; IEP'); none when it says no."""
+        try:
+            return self._labels[value]
+        except KeyError:
+            found = self._labels[value] = frozenset(
+                flag_label(part) for part in _LABEL_SPLIT.split(value)
+                if self.truthy(part)) if self.truthy(value) else frozenset()
+            return found
+
 
 def _cell(row: Sequence[str], index: int | None) -> str:
     if index is None or index >= len(row):
@@ -453,7 +464,7 @@ def _cell(row: Sequence[str], index: int | None) -> str:
 
 def _record(line: int, row: list[str], layout: _Layout, memo: _Memo,
             errors: list[RosterRowError]) -> RosterRecord | None:
-    if not any(c.strip() for c in row):
+    if not "".join(row).strip():  # a blank row (one C call, not one per cell)
         return None
     problems: list[RosterRowError] = []
     student_id = _cell(row, layout.student_id)
@@ -480,10 +491,7 @@ def _record(line: int, row: list[str], layout: _Layout, memo: _Memo,
             problems.append(RosterRowError(line, "dob", "not a date"))
     flags: set[str] = set()
     for index in layout.label_columns:
-        value = _cell(row, index)
-        if memo.truthy(value):
-            flags.update(flag_label(part) for part in _LABEL_SPLIT.split(value)
-                         if memo.truthy(part))
+        flags.update(memo.labels(_cell(row, index)))
     for index, label in layout.flag_columns:
         if memo.truthy(_cell(row, index)):
             flags.add(label)
