@@ -19,7 +19,7 @@ from safesend.policy import parse_policy
 # OCR may use the whole budget: the snapshot records what a file holds, not how busy the
 # machine was (a JPEG 2000 scan ran past the 4 s default under load).
 POLICY = parse_policy({"internal_domains": [DISTRICT],
-                       "limits": {"time_budget_seconds": 10, "ocr_time_seconds": 10}})
+                       "limits": {"time_budget_seconds": 30, "ocr_time_seconds": 30}})
 
 
 def _check_keeping_reasons(outgoing):
