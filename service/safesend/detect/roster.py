@@ -134,14 +134,17 @@ class RosterHasher:
 
     def _digests(self, domain: bytes, values: Iterable[str]) -> list[bytes]:
         """`_digest` of many values (the IDs of a table column) in one loop."""
-        inner_key, outer_key, size = self._inner, self._outer, self.digest_size
+        inner_key = self._inner.copy()
+        inner_key.update(domain)  # the same for every value: absorbed once
+        copy_inner, copy_outer, size = inner_key.copy, self._outer.copy, self.digest_size
         out = []
+        append = out.append
         for value in values:
-            inner = inner_key.copy()
-            inner.update(domain + value.encode("utf-8", "surrogatepass"))
-            outer = outer_key.copy()
+            inner = copy_inner()
+            inner.update(value.encode("utf-8", "surrogatepass"))
+            outer = copy_outer()
             outer.update(inner.digest())
-            out.append(outer.digest()[:size])
+            append(outer.digest()[:size])
         return out
 
     def hash_id(self, value: str) -> bytes | None:

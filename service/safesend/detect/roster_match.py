@@ -35,7 +35,7 @@ from .normalize import (
 )
 from .phrases import PhraseMatcher
 from .redact import redact_id, redact_name
-from .roster_hits import _FIRST, _ID, _LAST, _PREFIX, RosterHit, _int
+from .roster_hits import _FIRST, _ID, _LAST, _NAME, _PREFIX, RosterHit, _int
 from .tables import columns_of
 
 if TYPE_CHECKING:
@@ -80,6 +80,9 @@ class RosterSession:
     def __init__(self, index: RosterIndex) -> None:
         self.index = index
         self._name_cache: dict[str, tuple[int, int]] = {}  # word -> (hash, bits)
+        self._key_cache: dict[str, tuple[int, int]] = {}  # name_key -> (hash, bits)
+        self._group_flags: dict[int, bool] = {}  # shared-name key -> any student flagged
+        self._group_dobs: dict[int, set[int]] = {}  # hit key -> DOB hashes of its students
         self._id_cache: dict[str, int] = {}  # compact ID -> student or -1
         self._dob_cache: dict[str, int] = {}
         self._cell_date_cache: dict[str, tuple[int, ...]] = {}
@@ -107,8 +110,30 @@ class RosterSession:
         key = name_key(word)
         if not key:
             return (0, 0)
-        h = _int(self.index.hasher.hash_name_key(key))
-        return (h, self.index._tokens.get(h, 0))
+        found = self._key_cache.get(key)  # 'Garcia', 'GARCIA' and 'garcia' hash once
+        if found is None:
+            h = _int(self.index.hasher.hash_name_key(key))
+            found = self._key_cache[key] = (h, self.index._tokens.get(h, 0))
+        return found
+
+    def _names_among(self, words: Iterable[str]) -> set[str]:
+        """The words that are roster name parts: as `_name(word)[1]` for each,
+        but the new name keys are hashed in one loop."""
+        cache, keys = self._name_cache, self._key_cache
+        new = {word: word.lower() if word.isascii() and word.isalpha() else name_key(word)
+               for word in words if word not in cache}  # (name_key, without its call)
+        todo = list({key for key in new.values() if key and key not in keys})
+        if todo:
+            tokens, from_bytes = self.index._tokens, int.from_bytes
+            for key, digest in zip(todo, self.index.hasher._digests(_NAME, todo), strict=True):
+                h = from_bytes(digest, "big")  # _int, inline
+                keys[key] = (h, tokens.get(h, 0))
+        for word, key in new.items():
+            if key and (keys[key][1] or word[-2:] not in ("'s", "'S")):
+                cache[word] = keys[key]
+            else:
+                self._name(word)  # possessive ("Garcia's") or nothing to hash
+        return {word for word in words if cache[word][1]}
 
     def _joined(self, words: Sequence[str]) -> tuple[int, int]:
         return self._name("".join(words))
@@ -146,7 +171,21 @@ class RosterSession:
         return found
 
     def _evidence_flag(self, student: int) -> bool:
-        return self.index.is_flagged(student)
+        if student >= 0:
+            return self.index.is_flagged(student)
+        found = self._group_flags.get(student)  # a shared name: any of its students
+        if found is None:
+            found = self._group_flags[student] = self.index.is_flagged(student)
+        return found
+
+    def _dobs_of(self, student: int) -> set[int]:
+        """The DOB hashes of the student(s) behind a hit's key."""
+        found = self._group_dobs.get(student)
+        if found is None:
+            dob = self.index._dob
+            found = self._group_dobs[student] = {
+                dob[i] for i in self.index.students_of(student) if dob[i]}
+        return found
 
     # -- text
 
@@ -200,12 +239,15 @@ class RosterSession:
         if not self.index._tokens:
             return []
         if len(text) < 20_000:  # short text (a body, a cell): read its words in order
+            names = self._names_among(set(_WORD.findall(text)))
+            if not names:
+                return []
             hits: list[RosterHit] = []
             consumed = 0
-            for match in _WORD.finditer(text):
-                if match.start() < consumed or not self._name(match.group())[1]:
+            for start, word in _word_starts(text, names):
+                if start < consumed:
                     continue
-                hit = self._name_at(text, match.start(), match.group())
+                hit = self._name_at(text, start, word)
                 if hit is not None:
                     hits.append(hit)
                     consumed = hit.end
@@ -285,10 +327,9 @@ class RosterSession:
         """Mark hits with their student's date of birth nearby (within `window`
         characters, in the same paragraph). Dates are read once per stretch of
         text, however many hits share it."""
-        dob = self.index._dob
         spans: list[tuple[int, int, set[int]]] = []
         for hit in hits:
-            wanted = {dob[i] for i in self.index.students_of(hit.student) if dob[i]}
+            wanted = self._dobs_of(hit.student)
             lo, hi = max(0, hit.start - window), min(len(text), hit.end + window)
             para_start = text.rfind("\n\n", lo, hit.start)
             para_end = text.find("\n\n", hit.end, hi)
@@ -671,6 +712,31 @@ def _next_word(text: str, end: int, *, comma: bool, initial: bool = False
     if word is None:
         return None
     return word.start(), word.end(), word.group()
+
+
+def _word_starts(text: str, words: set[str]) -> list[tuple[int, str]]:
+    """Where `words` (each one word as `_WORD` reads it) occur as whole words
+    of `text` (as `_WORD.finditer` would find them), in order: `str.find` for each word and a look at its two
+    neighbours, instead of a Python step for every word of the text."""
+    found = []
+    end_of_text = len(text)
+    letter = _LETTER.match
+    for word in words:
+        n = len(word)
+        i = text.find(word)
+        while i >= 0:
+            j = i + n
+            if not (i > 0 and (letter(text, i - 1) or (
+                    text[i - 1] in "'-" and i > 1 and letter(text, i - 2)))) and not (
+                    j < end_of_text and (letter(text, j) or (
+                        text[j] in "'-" and j + 1 < end_of_text and letter(text, j + 1)))):
+                found.append((i, word))
+            i = text.find(word, i + 1)
+    found.sort()
+    return found
+
+
+_LETTER = re.compile(r"[^\W\d_]")  # what `_WORD` takes for a letter
 
 
 def _is_initial(word: str) -> bool:
