@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from safesend import content
 from safesend.detect.normalize import _ASCII_NON_LETTERS, name_key
-from safesend.detect.roster_match import _WORD, _word_starts
+from safesend.detect.roster_match import _WORD, _distinct_words, _word_starts
 from safesend.policy import parse_policy
 
 _ALPHABET = "abAB'- \n,.0_1éÉ²½ßxyz"
@@ -27,6 +27,12 @@ def test_word_starts_are_the_tokens_finditer_finds(text, data):
     words |= {w for w in more if _WORD.fullmatch(w)}  # words as `_WORD` reads them
     expected = [(m.start(), m.group()) for m in _WORD.finditer(text) if m.group() in words]
     assert _word_starts(text, words) == expected
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=_ALPHABET + "\t\u00a0\u2003\u2162\u0663", max_size=60))
+def test_distinct_words_are_the_words_findall_finds(text):
+    assert _distinct_words(text) == set(_WORD.findall(text))
 
 
 def test_word_starts_respect_joined_words():
