@@ -126,7 +126,7 @@ def test_its_rows_count_once_each_and_take_the_row_s_plan_column(toy):
 
 def test_it_is_counted_in_the_verdict(toy):
     policy = Policy(internal_domains=[DISTRICT], limits=Limits(time_budget_seconds=60))
-    csv = "Member,Note\nMCD-40000001,x\nMCD-40000002,y\nMCD-40000003,z\n".encode()
+    csv = b"Member,Note\nMCD-40000001,x\nMCD-40000002,y\nMCD-40000003,z\n"
     msg = message(to=parents(2), body=BODY,
                   attachments=(Attachment("members.csv", "text/csv", csv),))
     context = CheckContext(scan_content=lambda m, p, body: scan_message(m, p, body, None))
