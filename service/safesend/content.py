@@ -116,10 +116,19 @@ def extract_limits(policy: Policy) -> ExtractLimits:
 
 _CONFIGS: dict[str, DetectConfig] = {}
 _CONFIGS_LOCK = threading.Lock()
+_BY_OBJECT: dict[int, tuple[Detection, DetectConfig]] = {}
 
 
 def detect_config(settings: Detection) -> DetectConfig:
-    """The compiled detectors for a detection section, built once per distinct section."""
+    """The compiled detectors for a detection section, built once per distinct section.
+
+    Looked up first by the section object itself (a loaded policy is not
+    changed in place: a new version is a new object), so a check pays no
+    JSON dump of the section; a new object with the same settings finds the
+    config built for the first one by its JSON."""
+    found = _BY_OBJECT.get(id(settings))
+    if found is not None and found[0] is settings:
+        return found[1]
     key = json.dumps(settings.model_dump(mode="json"), sort_keys=True)
     with _CONFIGS_LOCK:
         config = _CONFIGS.get(key)
@@ -129,6 +138,10 @@ def detect_config(settings: Detection) -> DetectConfig:
             if len(_CONFIGS) > 64:
                 _CONFIGS.clear()
             _CONFIGS[key] = config
+        if len(_BY_OBJECT) > 64:
+            _BY_OBJECT.clear()
+        # the section is kept with its config, so its id() is not reused while cached
+        _BY_OBJECT[id(settings)] = (settings, config)
         return config
 
 

@@ -26,7 +26,7 @@ from safesend.detect import (
 )
 from safesend.detect.ids import all_one_token, is_one_token
 from safesend.detect.normalize import normalize_text
-from safesend.detect.roster import _dob_confirmed
+from safesend.detect.roster_match import _dob_confirmed
 from safesend.detect.tables import NOT_STUDENT_PEOPLE, profile_table
 
 

@@ -118,6 +118,8 @@ def name_key(name: str) -> str:
     'De La Cruz' -> 'delacruz').
     """
     if name.isascii():
+        if name.isalpha():  # most words: nothing to drop
+            return name.lower()
         return _ASCII_NON_LETTERS.sub("", name.lower())
     text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", name)).casefold()
     text = unicodedata.normalize("NFKD", text).translate(_CONFUSABLES)
