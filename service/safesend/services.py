@@ -18,6 +18,7 @@ from .content import scan_message
 from .detect import RosterHasher, RosterIndex, RosterKeyError
 from .facts import CheckContext
 from .fingerprint import derive_key
+from .hot_reads import TtlCache, clear_on_change
 from .policy import Policy, load_policy_file, parse_policy
 from .store import audit, db
 from .store.audit_head import HeadStore
@@ -37,6 +38,10 @@ class Services:
     fingerprint_key: bytes
     roster_key: bytes
     reads: sessionmaker[Session] | None = None  # autocommit single-statement reads (db.make_read_sessions)
+    # Verified API keys (by the key's SHA-256) and each tenant's (policy version, roster
+    # snapshot), reused for settings.read_cache_seconds: see hot_reads.py.
+    verified_keys: TtlCache = field(default_factory=lambda: TtlCache(0))
+    tenant_versions: TtlCache = field(default_factory=lambda: TtlCache(0))
     # Long-lived per-tenant helpers, rebuilt when their policy section changes.
     _directories: dict[str, tuple[str, Any]] = field(default_factory=dict)
     _rosters: dict[str, tuple[int, Any]] = field(default_factory=dict)
@@ -50,13 +55,18 @@ class Services:
 
     def check_inputs(self, session: Session, tenant_id: str) -> tuple[Policy, CheckContext]:
         """Policy and context for a check in ONE query (the current policy version
-        and roster snapshot ids); a policy version is parsed once per process."""
-        version, snapshot = session.execute(select(
-            select(func.max(PolicyVersion.version)).where(PolicyVersion.tenant_id == tenant_id)
-            .scalar_subquery(),
-            select(RosterSnapshot.id).where(RosterSnapshot.tenant_id == tenant_id,
-                                            RosterSnapshot.active.is_(True))
-            .limit(1).scalar_subquery())).one()
+        and roster snapshot ids), none while they are cached; a policy version is
+        parsed once per process."""
+        versions = self.tenant_versions.get(tenant_id)
+        if versions is None:
+            versions = tuple(session.execute(select(
+                select(func.max(PolicyVersion.version)).where(PolicyVersion.tenant_id == tenant_id)
+                .scalar_subquery(),
+                select(RosterSnapshot.id).where(RosterSnapshot.tenant_id == tenant_id,
+                                                RosterSnapshot.active.is_(True))
+                .limit(1).scalar_subquery())).one())
+            self.tenant_versions.put(tenant_id, versions)
+        version, snapshot = versions
         cached = self._policies.get(tenant_id)
         if cached is not None and cached[0] == version:
             policy = cached[1]
@@ -157,7 +167,10 @@ def build_services(settings: Settings, migrate: bool = True) -> Services:
         settings=settings, engine=engine, sessions=sessions, reads=db.make_read_sessions(engine),
         fingerprint_key=derive_key(settings.secret_key, "message-fingerprint"),
         roster_key=derive_key(settings.secret_key, "roster"),
+        verified_keys=TtlCache(settings.read_cache_seconds),
+        tenant_versions=TtlCache(settings.read_cache_seconds),
     )
+    clear_on_change(sessions, (services.verified_keys, services.tenant_versions))
     _configure_audit(settings, sessions)
     if migrate:
         try:
