@@ -5,9 +5,9 @@ one made elsewhere within `read_cache_seconds`; tenants never share an entry."""
 from __future__ import annotations
 
 import pytest
-from messages import check_request, parents
 from sqlalchemy import update
 
+from messages import check_request, parents
 from safesend.hot_reads import TtlCache
 from safesend.policy import parse_policy
 from safesend.store.apikeys import create_key, find_active_key, hash_key, revoke_key

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from messages import check_request, parents
 
 

@@ -63,8 +63,8 @@ def run_check(services, principal: Principal, message: Message, policy: Policy,
         verdict, facts = evaluate(message, policy, context)  # no connection is held here
     elapsed_ms = int((time.perf_counter() - started) * 1000)
     digest = content_digest(message)  # once, for the fingerprint and the stamp
-    with transaction(services.sessions) as session:
-        record_check(session, principal.tenant_id, message, verdict, facts,
+    with services.engine.begin() as connection:  # committed before the verdict is returned
+        record_check(connection, principal.tenant_id, message, verdict, facts,
                      message_fingerprint(message, services.fingerprint_key, digest),
                      actor=principal.email or principal.subject, duration_ms=elapsed_ms)
     if stamp_key is not None and verdict.action != "block":

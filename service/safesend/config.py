@@ -11,6 +11,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+DEFAULT_TENANT = "default"  # here, not in store/, so commands can name it without importing SQLAlchemy
+
 
 @dataclass
 class Settings:

@@ -13,9 +13,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from .check_context import check_context, load_roster
 from .config import Settings
-from .content import scan_message
-from .detect import RosterHasher, RosterIndex, RosterKeyError
 from .facts import CheckContext
 from .fingerprint import derive_key
 from .hot_reads import TtlCache, clear_on_change
@@ -83,12 +82,7 @@ class Services:
     def _context(self, tenant_id: str, policy: Policy, roster, check_id: str | None = None
                  ) -> CheckContext:
         directory = self.directory_for(tenant_id, policy)
-        return CheckContext(
-            check_id=check_id,
-            resolve_groups=directory.resolve if directory is not None else None,
-            scan_content=lambda message, policy, body: scan_message(message, policy, body, roster),
-            guardians=roster.guardian_recipients if roster is not None else None,
-        )
+        return check_context(roster, directory.resolve if directory is not None else None, check_id)
 
     def roster_for(self, session: Session, tenant_id: str):
         """The tenant's roster index, loaded once per imported snapshot."""
@@ -108,12 +102,7 @@ class Services:
             blob = roster_blob(session, snapshot)
             if blob is None:
                 return None
-            try:
-                index = RosterIndex.from_bytes(blob, RosterHasher(self.roster_key))
-            except RosterKeyError as exc:
-                # SAFESEND_SECRET_KEY changed since the import: the hashes no longer match.
-                log.error("roster of tenant %s cannot be used: %s", tenant_id, exc)
-                index = None
+            index = load_roster(blob, self.roster_key, tenant_id)
             self._rosters[tenant_id] = (snapshot, index)
             return index
 
