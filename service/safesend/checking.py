@@ -49,7 +49,10 @@ def heavy_slot(services, message: Message):
 
 def prepare_check(services, tenant_id: str) -> tuple[Policy, CheckContext]:
     """The tenant's current policy and check context: one autocommit query
-    (plus the policy document or roster blob when they changed)."""
+    (plus the policy document or roster blob when they changed), none while cached."""
+    cached = services.cached_check_inputs(tenant_id)
+    if cached is not None:
+        return cached
     with transaction(services.reads or services.sessions) as session:
         return services.check_inputs(session, tenant_id)
 

@@ -75,6 +75,18 @@ class Services:
             self._policies[tenant_id] = (version, policy)
         return policy, self._context(tenant_id, policy, self._roster_index(session, tenant_id, snapshot))
 
+    def cached_check_inputs(self, tenant_id: str) -> tuple[Policy, CheckContext] | None:
+        """check_inputs without a session, while the tenant's versions are cached and
+        their policy and roster loaded; None when the database must be read."""
+        versions = self.tenant_versions.get(tenant_id)
+        policy = self._policies.get(tenant_id)
+        roster = self._rosters.get(tenant_id)
+        if versions is None or policy is None or policy[0] != versions[0]:
+            return None
+        if versions[1] is not None and (roster is None or roster[0] != versions[1]):
+            return None
+        return policy[1], self._context(tenant_id, policy[1], roster[1] if versions[1] is not None else None)
+
     def context_for(self, session: Session, tenant_id: str, policy: Policy,
                     check_id: str | None = None) -> CheckContext:
         return self._context(tenant_id, policy, self.roster_for(session, tenant_id), check_id)
