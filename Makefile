@@ -16,8 +16,10 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	SAFESEND_INSTANCE_PATH=$${SAFESEND_INSTANCE_PATH:-$(CURDIR)/instance} $(BIN)/safesend demo --port $(PORT)
 
+# One test file per worker, a worker per core: files share fixtures and services (Postfix,
+# Redis keys) between their own tests, never with another file's.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_check.py

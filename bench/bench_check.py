@@ -82,7 +82,7 @@ def bench_http(workers: int, recipients: int, seconds: float, database_url: str,
     port = free_port()
     server = subprocess.Popen(
         [bin_dir / "gunicorn", "-w", str(workers), "-k", "gthread", "--threads", "4",
-         "-b", f"127.0.0.1:{port}", "--log-level", "warning", "safesend.app:create_app()"], env=env,
+         "-b", f"127.0.0.1:{port}", "--log-level", "warning", "safesend.wsgi:application()"], env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         _wait_ready(port)

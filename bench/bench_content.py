@@ -6,8 +6,10 @@ Prints: roster import time and memory; check latency (engine.evaluate with
 extraction and detection) for a 5 KB body, a 100 KB DOCX, a 1 MB XLSX
 (10k rows), a 5 MB CSV and a 40-page PDF; extracted-text throughput; the
 ratio against a bare re.finditer(r"\\w+") pass over the same text (the floor
-of any tokenizing detector); peak memory. Targets: a typical message under
-50 ms; attachments at 20 MB/s or more of extracted text; the 5 MB CSV under 1 s.
+of any tokenizing detector); peak memory. Times are CPU time (this process
+plus the extraction workers, bench/cpuclock.py: the machine is shared), best
+of --repeat, with the wall time beside them. Targets (issue 17): the 5 MB CSV
+under 0.3 s, the 1 MB XLSX under 0.15 s; roster import under 1 s and 40 MB.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "bench"), str(ROOT / "tests")]
 
 from bench_extract import make_csv, make_docx, make_pdf, make_xlsx  # noqa: E402
+from cpuclock import Clock, keep_workers  # noqa: E402
 from detect.synthetic import synthetic_roster, synthetic_text  # noqa: E402
 
 from messages import DISTRICT, message, parents  # noqa: E402
@@ -34,7 +37,9 @@ from safesend.facts import CheckContext  # noqa: E402
 from safesend.message import Attachment  # noqa: E402
 from safesend.policy import parse_policy  # noqa: E402
 
-POLICY = parse_policy({"internal_domains": [DISTRICT]})
+# A 60 s budget: on a loaded machine the default 5 s cut the 5 MB CSV's scan
+# short, so fewer students were found and less work was measured.
+POLICY = parse_policy({"internal_domains": [DISTRICT], "limits": {"time_budget_seconds": 60}})
 TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -52,15 +57,15 @@ def bench_import(students: int) -> RosterIndex:
     data = roster.csv_text().encode()
     del roster
     before = current_rss_mb()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     hasher = RosterHasher(b"bench-secret-key-0123456789abcdef")
     hashed, result = import_roster(data, hasher)
     index = RosterIndex(hashed, hasher)
-    elapsed = time.perf_counter() - started
+    cpu, elapsed = time.process_time() - cpu, time.perf_counter() - started
     del hashed
-    print(f"roster import: {students:,} students ({len(data) / 1e6:.1f} MB CSV) in {elapsed:.2f} s;"
-          f" RSS grew {current_rss_mb() - before:.0f} MB with the index loaded;"
-          f" {len(result.errors)} bad rows")
+    print(f"roster import: {students:,} students ({len(data) / 1e6:.1f} MB CSV) in {cpu:.2f} s CPU"
+          f" ({elapsed:.2f} s wall); RSS grew {current_rss_mb() - before:.0f} MB with the index"
+          f" loaded; {len(result.errors)} bad rows")
     return index
 
 
@@ -71,13 +76,18 @@ def current_rss_mb() -> float:
 
 
 def timed_check(outgoing, index: RosterIndex, repeat: int):
+    """Best CPU time (own + workers) and best wall time of `repeat` checks, after a warm-up."""
     context = CheckContext(scan_content=lambda m, p, body: scan_message(m, p, body, index))
-    best, verdict = float("inf"), None
+    verdict, _facts = evaluate(outgoing, POLICY, context)
+    best = wall = float("inf")
+    clock = Clock()
     for _ in range(repeat):
         started = time.perf_counter()
+        clock.start()
         verdict, _facts = evaluate(outgoing, POLICY, context)
-        best = min(best, time.perf_counter() - started)
-    return best, verdict
+        best = min(best, clock.stop())
+        wall = min(wall, time.perf_counter() - started)
+    return best, wall, verdict
 
 
 def word_floor(text: str) -> float:
@@ -93,8 +103,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     index = bench_import(args.students)
+    from safesend.extract import warm_up
+
+    warm_up()
+    keep_workers()
     body = synthetic_text(5_000, seed=2)
-    elapsed, verdict = timed_check(message(to=parents(3), subject="Weekly update", body=body),
+    elapsed, _wall, verdict = timed_check(message(to=parents(3), subject="Weekly update", body=body),
                                    index, max(args.repeat, 20))
     floor = word_floor(body)
     print(f"5 KB body: {elapsed * 1000:6.1f} ms  (verdict {verdict.action}; "
@@ -106,7 +120,7 @@ def main() -> None:
         attachment = Attachment(f"file.{kind}", TYPES[kind], data)
         outgoing = message(to=parents(3), subject="File", body="See attached.",
                            attachments=(attachment,))
-        elapsed, verdict = timed_check(outgoing, index, args.repeat)
+        elapsed, wall, verdict = timed_check(outgoing, index, args.repeat)
         from safesend.content import extract_limits
 
         extraction = extract_attachments([(attachment.name, attachment.content_type, data)],
@@ -115,10 +129,11 @@ def main() -> None:
             "\t".join(row) for t in extraction.tables for row in t.rows)
         floor = word_floor(text)
         print(f"{label:<20} {len(data) / 1e6:5.2f} MB file, {len(text) / 1e6:5.2f} MB text: "
-              f"{elapsed * 1000:7.0f} ms, {len(text) / 1e6 / elapsed:5.1f} MB/s of text "
+              f"{elapsed * 1000:7.0f} ms CPU ({wall * 1000:.0f} wall), "
+              f"{len(text) / 1e6 / elapsed:5.1f} MB/s of text "
               f"(\\w+ floor {floor * 1000:.0f} ms, ratio {elapsed / floor:.0f}x); "
               f"verdict {verdict.action}, {verdict.students_matched} students")
-    print(f"peak RSS {peak_rss_mb():.0f} MB")
+    print(f"peak RSS {peak_rss_mb():.0f} MB; load average {open('/proc/loadavg').read().split()[0]}")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/bench_detect.py [--students 100000] [--text-mb 5] [--rows 10000]
 
-Prints numbers; asserts nothing. Everything is synthetic (tests/detect/synthetic.py):
+Prints numbers; asserts nothing. Everything is synthetic (safesend/synthetic_district.py,
+tests/detect/synthetic.py):
 
 - roster import: parse a CSV of N students, hash it, serialize it, build the
   index from the blob (what a worker does); time of each step, blob size,

@@ -3,6 +3,12 @@ in this process) and for two `safesend worker` processes sharing the jobs
 through the queue, on an mbox of ordinary staff mail.
 
     .venv/bin/python bench/bench_incident_scan.py [--messages 10000] [--redis redis://127.0.0.1:6379/7]
+    .venv/bin/python bench/bench_incident_scan.py --messages 2000 --one-worker --profile
+
+The figure to compare is CPU time per message (`time.process_time()` of the
+worker): the machine is shared, so wall time mostly measures the neighbours.
+`--profile` runs the one-worker pass under cProfile and prints where its CPU
+goes, by area (self time of the functions in each) and the top functions.
 
 Two mailboxes are measured: text-only messages, and messages that each carry
 an attachment (a ~1.2 KB text file). The roster (2,000 synthetic students)
@@ -107,6 +113,46 @@ def two_workers(services, box: Path, folder: Path) -> tuple[int, float, float]:
     return _scanned(services, scan.id), wall, _children_cpu() - children_cpu
 
 
+# Where a function's file lies -> the part of the scan it belongs to (first match wins).
+AREAS = (
+    ("incident/mime.py", "incident/mime.py: MIME -> Message"),
+    ("safesend/mailfile.py", "mailfile.py (send-time .eml/.msg parser)"),
+    ("/email/", "stdlib email (parsing, headers, decoding)"),
+    ("/mailbox.py", "stdlib mailbox (reading the mbox)"),
+    ("incident/sources/", "incident/sources (reading, header dates)"),
+    ("safesend/detect/", "detect/ (roster and identifier matching)"),
+    ("safesend/extract", "extract (attachment text)"),
+    ("safesend/content", "content checks"),
+    ("safesend/directory", "directory (recipient lists)"),
+    ("sqlalchemy", "database (SQLAlchemy, commits)"),
+    ("sqlite3", "database (SQLAlchemy, commits)"),
+    ("safesend/incident/", "incident/ (jobs, scanner, bookkeeping)"),
+    ("safesend/", "engine, rules, facts, policy (rest of safesend)"),
+)
+
+
+def where_time_goes(profiler, count: int, top: int = 15) -> None:
+    import pstats
+
+    stats = pstats.Stats(profiler)
+    areas: dict[str, float] = {}
+    rows = []
+    for (path, line, name), (_, calls, self_time, cumulative, _) in stats.stats.items():  # type: ignore[attr-defined]
+        area = next((label for key, label in AREAS if key in path), "other (stdlib, libraries)")
+        if path == "~":
+            area = "builtins (C: regex, decode, hashing...)"
+        areas[area] = areas.get(area, 0.0) + self_time
+        rows.append((self_time, cumulative, calls, f"{path.split('site-packages/')[-1].split('service/')[-1]}"
+                                                   f":{line}({name})"))
+    total = sum(areas.values()) or 1.0
+    print(f"    profiled CPU by area (self time; {total / count * 1000:.2f} ms a message under cProfile):")
+    for area, seconds in sorted(areas.items(), key=lambda kv: -kv[1]):
+        print(f"      {seconds / total:6.1%}  {seconds / count * 1000:6.3f} ms/msg  {area}")
+    print(f"    top {top} functions by self time (self s, cumulative s, calls):")
+    for self_time, cumulative, calls, where in sorted(rows, reverse=True)[:top]:
+        print(f"      {self_time:7.2f} {cumulative:7.2f} {calls:9,}  {where}")
+
+
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -124,6 +170,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--redis", default="", help="Queue on this Redis (default: SQLite)")
+    parser.add_argument("--one-worker", action="store_true", help="Skip the two-worker runs")
+    parser.add_argument("--profile", action="store_true", help="Profile the one-worker runs (cProfile)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="safesend-bench-scan-"))
     env = {"SAFESEND_INSTANCE_PATH": str(folder / "instance"),
@@ -139,10 +187,22 @@ def main() -> None:
     for label, attachments in (("text only", False), ("with an attachment each", True)):
         box = build_mbox(folder / f"{'attach' if attachments else 'text'}.mbox", args.messages, attachments)
         size = box.stat().st_size / 1e6
+        profiler = None
+        if args.profile:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
         count, wall, cpu = one_worker(services, box)
+        if profiler is not None:
+            profiler.disable()
         one = count / wall
         print(f"{label:<24} {size:5.1f} MB  1 worker : {count:,} in {wall:6.1f} s: {one:5.0f}/s wall, "
-              f"{count / cpu:5.0f} per CPU-s")
+              f"{count / cpu:5.0f} per CPU-s ({cpu / count * 1000:.2f} ms CPU a message)")
+        if profiler is not None:
+            where_time_goes(profiler, count)
+        if args.one_worker:
+            continue
         count, wall, cpu = two_workers(services, box, folder)
         print(f"{'':<24} {'':8}  2 workers: {count:,} in {wall:6.1f} s: {count / wall:5.0f}/s wall "
               f"({count / wall / one:.2f}x), {count / cpu:5.0f} per CPU-s")

@@ -99,7 +99,7 @@ class Server:
         self.log = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log", delete=False)
         self.proc = subprocess.Popen(
             [BIN / "gunicorn", "-w", str(workers), "-k", "gthread", "--threads", str(threads),
-             "-b", f"127.0.0.1:{self.port}", "--log-level", "warning", "safesend.app:create_app()"],
+             "-b", f"127.0.0.1:{self.port}", "--log-level", "warning", "safesend.wsgi:application()"],
             env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         self._wait_ready()
 

@@ -35,7 +35,7 @@ def server(request, tmp_path):
     port = _free_port()
     if request.param == "gunicorn":
         argv = [BIN / "gunicorn", "-w", "1", "-k", "gthread", "--threads", "2", "-b", f"127.0.0.1:{port}",
-                "safesend.app:create_app()"]
+                "safesend.wsgi:application()"]
     else:
         argv = [BIN / "safesend", "serve", "--host", "127.0.0.1", "--port", str(port)]
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -1,8 +1,12 @@
-"""Flask application factory."""
+"""Flask application factory: builds the app and its services, and nothing else.
+
+A serving process needs more (logging set up, the attachment scanners started):
+serving.py does that for `safesend serve`/`safesend demo`, wsgi.py for gunicorn.
+The log-record factory that strips values from tracebacks (logsafe) is installed
+here all the same: wherever the app runs, a logged traceback never quotes a message.
+"""
 
 from __future__ import annotations
-
-import logging
 
 from flask import Flask
 from flask_cors import CORS
@@ -29,15 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.wsgi_app = LimitChunkedBodies(app.wsgi_app, settings.max_request_bytes)  # type: ignore[method-assign]
     if settings.trust_proxy:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
-    if not app.debug and not logging.getLogger("safesend").handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     app.extensions["safesend"] = build_services(settings)
-    if not settings.testing:
-        # Start the attachment scanners now, not on the first send after boot.
-        from .extract import warm_up
-
-        warm_up()
     app.extensions["safesend_token_verifiers"] = []
     # Outlook add-in (issue 4): its own public origin may call the API too.
     from . import addin, identity
@@ -55,7 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     identity.init_app(app, settings)
     # Gmail (issue 6): Google ID tokens of the extension's users; the Workspace add-on's endpoints.
     from . import gmail
-    from .identity import google as google_identity
+    from .identity import google_tokens as google_identity
 
     google_identity.init_app(app, settings)
     gmail.init_app(app)

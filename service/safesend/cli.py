@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from contextlib import contextmanager
-from datetime import UTC
 from pathlib import Path
 
 import click
@@ -71,10 +70,9 @@ def main() -> None:
 @click.option("--threads", default=8, show_default=True, type=int)
 def serve(host: str, port: int, threads: int) -> None:
     """Run the service with waitress (use gunicorn in production)."""
-    from .app import create_app
-    from .serving import print_urls, serve_app
+    from .serving import print_urls, serve_app, serving_app
 
-    app = create_app()
+    app = serving_app()
     print_urls(host, port)
     serve_app(app, host, port, threads)
 
@@ -85,11 +83,10 @@ def serve(host: str, port: int, threads: int) -> None:
 @click.option("--no-serve", is_flag=True, help="Set up the demo data and exit.")
 def demo(host: str, port: int, no_serve: bool) -> None:
     """Set up demo data (policy, API keys) on SQLite and serve it."""
-    from .app import create_app
     from .demo import setup_demo
-    from .serving import print_urls, serve_app
+    from .serving import print_urls, serve_app, serving_app
 
-    app = create_app()
+    app = serving_app()
     keys = setup_demo(app)
     print_urls(host, port, keys)
     # Admin console (issue 5): demo accounts, roster and weeks of synthetic activity.
@@ -331,37 +328,35 @@ def overrides() -> None:
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
 @click.option("--since", help="ISO date")
 @click.option("--until", help="ISO date (inclusive)")
-@click.option("--sender")
+@click.option("--sender", help="An address, or part of one")
+@click.option("--rule", help="Overrides of warnings by this rule (a rule name)")
+@click.option("--action", type=click.Choice(["warn", "confirm"]), help="warn, or confirm (justified)")
 @click.option("--output", type=click.Path(dir_okay=False), help="Write to a file instead of stdout.")
 @click.option("--tenant", default=DEFAULT_TENANT, show_default=True)
-def overrides_export(fmt, since, until, sender, output, tenant) -> None:
-    """Every override matching the filters, as CSV or JSON lines."""
-    from datetime import date, datetime, time, timedelta
-
-    from .api.checks import overrides_csv
-    from .store.checks import CheckFilter, list_overrides
+def overrides_export(fmt, since, until, sender, rule, action, output, tenant) -> None:
+    """Every override matching the filters: CSV in the console's export format, or JSON lines."""
+    from .rules import RULES
+    from .store import check_log
+    from .store.filter_args import day_bounds, day_start
     from .store.overrides import override_json, record_export
 
-    def day(value: str | None, end: bool):
-        if not value:
-            return None
-        try:
-            moment = datetime.combine(date.fromisoformat(value), time.min, tzinfo=UTC)
-        except ValueError:
-            raise click.BadParameter(f"{value!r} is not an ISO date like 2026-01-31") from None
-        return moment + timedelta(days=1) if end else moment
-
-    flt = CheckFilter(sender=sender.lower() if sender else None, since=day(since, False),
-                      until=day(until, True))
+    if rule and rule not in RULES:
+        raise click.BadParameter(f"{rule!r} is not a rule: {', '.join(RULES)}", param_hint="--rule")
+    for value in (since, until):
+        if value and day_start(value) is None:
+            raise click.BadParameter(f"{value!r} is not an ISO date like 2026-01-31")
+    start, end = day_bounds(since or "", until or "")
+    flt = check_log.LogFilter(since=start, until=end, sender=sender or "", rule=rule or "",
+                              action=action or "")
     services = _services()
     with transaction(services.sessions) as session:
-        rows, _ = list_overrides(session, tenant, flt, limit=None)
-        items = [override_json(r) for r in rows]
-        record_export(session, tenant, "cli", "cli", fmt, len(items),  # audit trail
-                      {"since": since, "until": until, "sender": sender})
-    text = (overrides_csv(items) if fmt == "csv"
-            else "".join(json.dumps(i) + "\n" for i in items))
-    _write_or_print(text, output, f"{len(items)} overrides")
+        rows, _ = check_log.overrides(session, tenant, flt)
+        text = (check_log.csv_text(rows) if fmt == "csv"
+                else "".join(json.dumps(override_json(r.override)) + "\n" for r in rows))
+        record_export(session, tenant, "cli", "cli", fmt, len(rows),  # audit trail
+                      {"since": since, "until": until, "sender": sender, "rule": rule,
+                       "action": action})
+    _write_or_print(text, output, f"{len(rows)} overrides")
 
 
 @main.group()
@@ -542,7 +537,7 @@ def manifest(base_url: str, send_mode: str | None, app_id: str, output: str | No
 # Gmail Workspace add-on (issue 6).
 @main.command("gmail-deployment")
 @click.option("--base-url", required=True, help="The service's public https URL, as Google will call it.")
-@click.option("--template", type=click.Path(dir_okay=False), help="Default: addin/gmail/deployment.json.")
+@click.option("--template", type=click.Path(dir_okay=False), help="Default: the packaged one.")
 @click.option("--output", type=click.Path(dir_okay=False), help="Write to a file instead of stdout.")
 def gmail_deployment(base_url: str, template: str | None, output: str | None) -> None:
     """Render the Workspace add-on's deployment.json for `gcloud workspace-add-ons deployments`."""

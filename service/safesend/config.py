@@ -41,12 +41,12 @@ class Settings:
     addin_dir: Path | None = None
     addin_send_mode: str = "SoftBlock"
     addin_dev_api_key: str = ""
-    # Gmail (issue 6): Google ID tokens and the Workspace add-on; see identity/google.py, gmail/.
+    # Gmail (issue 6): Google ID tokens and the Workspace add-on; see identity/google_tokens.py, gmail/.
     google_client_ids: list[str] = field(default_factory=list)   # accepted ID-token audiences
     google_domains: dict[str, str] = field(default_factory=dict)  # Workspace domain (hd) -> tenant
     google_addon_service_account: str = ""                       # signs the add-on's requests
     google_certs_url: str = "https://www.googleapis.com/oauth2/v1/certs"  # tests point it at a local server
-    # Admin console sign-in and sessions (issue 5): see accounts/ and admin/.
+    # Admin console sign-in and sessions (issue 5): see identity/*_signin.py, accounts/, admin/.
     # Google sign-in also uses google_domains and google_certs_url above.
     signin_entra_client_id: str = ""      # default: entra_client_id
     signin_entra_client_secret: str = ""  # SAFESEND_SIGNIN_ENTRA_CLIENT_SECRET, from the environment

@@ -2,86 +2,27 @@
 
 Every name, ID and address is invented: given names and surnames are
 combined at random from a seed, IDs are random digits, family addresses use
-reserved example domains. Deterministic for a given seed. The roster
-generator is the one the detection tests use (tests/detect/synthetic.py).
+reserved example domains. Deterministic for a given seed. The roster comes
+from the package's one synthetic district (synthetic_district.py), in the
+demo's style.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import random
 import uuid
-from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from . import synthetic_district as district
 from .store.models import Check, CheckFinding, Override
-
-FIRST_NAMES = (
-    "Maria", "James", "Olivia", "Liam", "Emma", "Noah", "Ava", "Elijah", "Sophia", "Mateo",
-    "Isabella", "Lucas", "Mia", "Levi", "Amelia", "Ezra", "Harper", "Asher", "Evelyn", "Leo",
-    "Aaliyah", "Jayden", "Zoe", "Diego", "Chloe", "Kai", "Layla", "Omar", "Nora", "Malik",
-    "Priya", "Wei", "Fatima", "Santiago", "Hana", "Yusuf", "Camila", "Andre", "Leah", "Tariq",
-    "Grace", "Julian", "Aria", "Nathan", "Ella", "Isaac", "Lily", "Caleb", "Hazel", "Owen",
-)
-LAST_NAMES = (
-    "Garcia", "Smith", "Johnson", "Williams", "Brown", "Jones", "Miller", "Davis", "Rodriguez",
-    "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor",
-    "Moore", "Jackson", "Martin", "Lee", "Perez", "Thompson", "White", "Harris", "Sanchez",
-    "Okafor", "Kowalski", "Haddad", "Nakamura", "Patel", "Singh", "Chen", "Kim", "Novak",
-    "Nguyen", "Rivera", "Campbell", "Mitchell", "Carter", "Mensah", "Da Silva", "Rossi",
-)
-FAMILY_DOMAINS = ("example.com", "example.org", "example.net", "mail.example")
-PLANS = ("504", "IEP")
-
-
-@dataclass(frozen=True)
-class Student:
-    student_id: str
-    first: str
-    last: str
-    dob: dt.date
-    flags: tuple[str, ...]
-    guardians: tuple[str, ...]
-
-
-@dataclass
-class SyntheticRoster:
-    students: list[Student] = field(default_factory=list)
-
-    def csv_text(self, headers: tuple[str, ...] | None = None) -> str:
-        headers = headers or ("Student Number", "First Name", "Last Name", "Birthdate",
-                              "Plan", "Parent Email", "Guardian 2 Email")
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(headers)
-        for s in self.students:
-            guardians = list(s.guardians) + ["", ""]
-            writer.writerow([s.student_id, s.first, s.last, s.dob.isoformat(), "; ".join(s.flags),
-                             guardians[0], guardians[1]])
-        return out.getvalue()
+from .synthetic_district import Student, SyntheticRoster  # noqa: F401 - the demo's names for them
 
 
 def synthetic_roster(n: int, seed: int = 1, plan_rate: float = 0.12) -> SyntheticRoster:
-    """`n` students with unique 8-digit IDs."""
-    rng = random.Random(seed)
-    ids: set[str] = set()
-    roster = SyntheticRoster()
-    for _ in range(n):
-        student_id = str(rng.randint(10_000_000, 99_999_999))
-        while student_id in ids:
-            student_id = str(rng.randint(10_000_000, 99_999_999))
-        ids.add(student_id)
-        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-        dob = dt.date(2008, 1, 1) + dt.timedelta(days=rng.randint(0, 365 * 12))
-        flags = tuple(p for p in PLANS if rng.random() < plan_rate / len(PLANS))
-        local = f"{first}.{last}".lower().replace(" ", "")
-        guardians = tuple(f"{local}.parent{g}{rng.randint(1, 99)}@{rng.choice(FAMILY_DOMAINS)}"
-                          for g in range(rng.choice((1, 1, 2))))
-        roster.students.append(Student(student_id, first, last, dob, flags, guardians))
-    return roster
+    """`n` students with unique 8-digit IDs: the synthetic district in the demo's style."""
+    return district.synthetic_roster(n, seed=seed, plan_rate=plan_rate, style=district.DEMO_STYLE)
 
 
 # --- activity: what a few months of the add-ins look like on the dashboard

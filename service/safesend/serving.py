@@ -1,8 +1,44 @@
-"""Serving the WSGI app from the CLI (waitress: pure Python, any platform)."""
+"""Serving the WSGI app: what a serving process sets up beyond the app factory
+(logging, the attachment scanners), and waitress for the CLI (pure Python, any
+platform). gunicorn's entry (wsgi.py) uses the same set-up."""
 
 from __future__ import annotations
 
+import logging
+
 import click
+from flask import Flask
+from flask.helpers import get_debug_flag
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+
+def configure_logging() -> None:
+    """INFO and up to stderr unless something (a test, a debug run) set up logging already;
+    Alembic's per-migration chatter off."""
+    if not get_debug_flag() and not logging.getLogger("safesend").handlers:
+        logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def start_workers(app: Flask) -> None:
+    """Start the attachment scanners now, not on the first send after boot (in each
+    gunicorn worker: they are processes of this one)."""
+    if app.config["TESTING"]:
+        return
+    from .extract import warm_up
+
+    warm_up()
+
+
+def serving_app(test_config: dict | None = None) -> Flask:
+    """The app as a server runs it: logging first (migrations log), then the app, then workers."""
+    from .app import create_app
+
+    configure_logging()
+    app = create_app(test_config)
+    start_workers(app)
+    return app
 
 
 def print_urls(host: str, port: int, keys: dict[str, str] | None = None) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from safesend.admin import stats
 from safesend.admin.charts import Series, nice_scale, stacked_bars
 from safesend.demo_data import synthetic_activity
+from safesend.store import stats
 from safesend.store.db import transaction
 from safesend.store.models import Check, CheckFinding, Override
 

@@ -1,100 +1,21 @@
-"""Synthetic rosters and documents for detection tests and benchmarks.
+"""Synthetic documents for detection tests and benchmarks, around the package's
+synthetic district (safesend/synthetic_district.py: its rosters, default style).
 
-Every name, ID, date and address here is invented: common given names and
-surnames are combined at random from a seed, IDs are random digits, e-mail
-domains are reserved example domains. Deterministic for a given seed.
+Every name, ID, date and address here is invented. Deterministic for a given seed.
 """
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-FIRST_NAMES = (
-    "Maria", "James", "Olivia", "Liam", "Emma", "Noah", "Ava", "Elijah", "Sophia", "Mateo",
-    "Isabella", "Lucas", "Mia", "Levi", "Amelia", "Ezra", "Harper", "Asher", "Evelyn", "Leo",
-    "Aaliyah", "Jayden", "Zoe", "Diego", "Chloe", "Kai", "Layla", "Omar", "Nora", "Malik",
-    "Priya", "Wei", "Fatima", "Santiago", "Hana", "Yusuf", "Camila", "Andre", "Leah", "Tariq",
-    "Grace", "Julian", "Aria", "Nathan", "Ella", "Isaac", "Lily", "Caleb", "Hazel", "Owen",
-    "Valentina", "Gabriel", "Riley", "Adrian", "Naomi", "Miles", "Ruby", "Jonah", "Alice",
-    "Elena", "Xavier", "Ivy", "Josiah", "Sara", "Dominic", "Maya", "Thiago", "Ines", "Ravi",
-    "Anya", "Kenji", "Amara", "Luca", "Esme", "Rohan", "Freya", "Bilal", "Jade", "Tomas",
-    "Nia", "Cyrus", "Mei", "Felix", "Lucia", "Arjun", "Rosa", "Emil", "Daniela", "Hugo",
+from safesend.synthetic_district import (  # noqa: F401 - the tests' names for them
+    FIRST_NAMES,
+    LAST_NAMES,
+    Student,
+    SyntheticRoster,
+    synthetic_roster,
 )
-LAST_NAMES = (
-    "Garcia", "Smith", "Johnson", "Williams", "Brown", "Jones", "Miller", "Davis", "Rodriguez",
-    "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor",
-    "Moore", "Jackson", "Martin", "Lee", "Perez", "Thompson", "White", "Harris", "Sanchez",
-    "Clark", "Ramirez", "Lewis", "Robinson", "Walker", "Young", "Allen", "King", "Wright",
-    "Scott", "Torres", "Nguyen", "Hill", "Flores", "Green", "Adams", "Nelson", "Baker", "Hall",
-    "Rivera", "Campbell", "Mitchell", "Carter", "Roberts", "Okafor", "Kowalski", "Haddad",
-    "Nakamura", "Patel", "Singh", "Chen", "Kim", "Novak", "Fischer", "O'Brien", "Delgado",
-    "Moreno", "Castillo", "Ortiz", "Vasquez", "Abdullah", "Ivanova", "Lindqvist", "Mensah",
-    "Da Silva", "De La Cruz", "Van Dyke", "Smith-Jones", "Ahmed", "Kaur", "Tanaka", "Rossi",
-    "Dubois", "Schmidt", "Jensen", "Larsen", "Popescu", "Horvat", "Yilmaz", "Khan", "Ali",
-    "Mendoza", "Reyes", "Cruz", "Morales", "Gutierrez", "Chavez", "Ramos", "Ruiz", "Alvarez",
-)
-DOMAINS = ("example.com", "example.org", "example.net", "mail.example")
-PLANS = ("504", "IEP")
-
-
-@dataclass(frozen=True)
-class Student:
-    student_id: str
-    first: str
-    last: str
-    dob: dt.date
-    flags: tuple[str, ...]
-    guardians: tuple[str, ...]
-
-
-@dataclass
-class SyntheticRoster:
-    students: list[Student] = field(default_factory=list)
-
-    def csv_text(self, delimiter: str = ",", headers: tuple[str, ...] | None = None,
-                 dob_format: str = "%Y-%m-%d") -> str:
-        headers = headers or ("Student Number", "First Name", "Last Name", "Birthdate",
-                              "Plan", "Parent Email", "Guardian 2 Email")
-        out = io.StringIO()
-        writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
-        writer.writerow(headers)
-        for s in self.students:
-            guardians = list(s.guardians) + ["", ""]
-            writer.writerow([s.student_id, s.first, s.last, s.dob.strftime(dob_format),
-                             "; ".join(s.flags), guardians[0], guardians[1]])
-        return out.getvalue()
-
-
-def synthetic_roster(n: int, seed: int = 1, plan_rate: float = 0.12,
-                     id_digits: int = 8) -> SyntheticRoster:
-    """`n` students with unique IDs (and, beyond a few thousand, repeated names)."""
-    rng = random.Random(seed)
-    ids: set[str] = set()
-    roster = SyntheticRoster()
-    low, high = 10 ** (id_digits - 1), 10 ** id_digits - 1
-    for _ in range(n):
-        while True:
-            student_id = str(rng.randint(low, high))
-            if student_id not in ids:
-                ids.add(student_id)
-                break
-        first = rng.choice(FIRST_NAMES)
-        last = rng.choice(LAST_NAMES)
-        if n > 500 and rng.random() < 0.5:  # widen the name space for big rosters
-            first = first + rng.choice(("", "a", "e", "o", "ie", "y", "en", "ine"))
-            last = last + rng.choice(("", "s", "son", "er", "man", "ez", "ski", "i"))
-        dob = dt.date(2006, 1, 1) + dt.timedelta(days=rng.randint(0, 365 * 12))
-        flags = tuple(p for p in PLANS if rng.random() < plan_rate / len(PLANS))
-        local = f"{first}.{last}".lower().replace(" ", "").replace("'", "")
-        guardians = tuple(f"{local}.parent{g}{rng.randint(1, 99)}@{rng.choice(DOMAINS)}"
-                          for g in range(rng.choice((1, 1, 2))))
-        roster.students.append(Student(student_id, first, last, dob, flags, guardians))
-    return roster
-
 
 WORDS = (
     "the of and to a in is you that it was for on are as with they at be this have from or "

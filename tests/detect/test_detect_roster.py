@@ -349,3 +349,61 @@ def test_budget_account_numbers_equal_to_roster_ids_are_not_students(small_index
     assert small_index.match([], [Table("budget.xlsx", rows)]).students == 0
     id_rows = [["Student ID", "Grade"], ["00671234", "7"]]
     assert small_index.match([], [Table("list.xlsx", id_rows)]).students == 1
+
+
+def test_hash_records_shares_repeated_values_and_hashes_like_hash_record():
+    """hash_records hashes each distinct name, date and flag set once (issue 17: a
+    100,000-student import); the digests are those of hash_record, record by record,
+    and a first and a last name with the same text keep their different digests."""
+    import datetime as dt
+
+    from safesend.detect import RosterRecord
+
+    hasher = RosterHasher(b"0123456789abcdef-test-secret")
+    records = [
+        RosterRecord(2, "1001", "Mary Ann", "Mary Ann", dt.date(2012, 3, 4), frozenset({"504"}),
+                     ("p@example.org",)),
+        RosterRecord(3, "1002", "Mary Ann", "Lopez", dt.date(2012, 3, 4), frozenset({"Zebulon"})),
+        RosterRecord(4, "1003", "Lopez", "Mary Ann", None, frozenset({"504"}),
+                     ("p@example.org", "P@example.org")),
+    ]
+    hashed = hasher.hash_records(records)
+    assert hashed == [hasher.hash_record(r) for r in records]
+    assert hashed[0].first != hashed[0].last and len(hashed[0].last) == 3
+    assert hashed[1].first is hashed[0].first and hashed[1].dob is hashed[0].dob
+    assert hashed[1].flags == {hasher.flag("Zebulon")} and hashed[1].flags != hashed[0].flags
+
+
+def test_a_guardian_of_several_students_knows_each_and_whether_any_is_flagged(hasher):
+    """One address for two siblings (one with a plan), another for one student:
+    the index keeps one student as a number and several as a tuple (issue 17)."""
+    data = ("Student ID,First Name,Last Name,Plan,Parent Email\n"
+            "1111111,Ana,Ruiz,,fam@example.org\n"
+            "2222222,Luis,Ruiz,IEP,fam@example.org\n"
+            "3333333,Eva,Lind,,lind@example.org\n")
+    index = RosterIndex(hasher.hash_records(parse_roster_csv(data).records), hasher)
+    match = index.guardian_recipients(["fam@example.org", "lind@example.org"])
+    assert match.guardians == 2 and match.guardians_of_flagged == 1
+    assert match.wards == (frozenset({0, 1}), frozenset({2}))
+    assert index.guardian_recipients(["lind@example.org"]).guardians_of_flagged == 0
+    assert match.all_guardians_of(0) is False and index.guardian_recipients(
+        ["fam@example.org"]).all_guardians_of(1)
+
+
+def test_read_roster_csv_gives_records_one_at_a_time_and_errors_as_it_goes():
+    from safesend.detect.roster_csv import read_roster_csv
+
+    data = ("Student ID,First Name,Last Name,DOB\n"
+            "1111111,Ana,Ruiz,2012-03-04\n"
+            "1111111,Ana,Ruiz,2012-03-04\n"
+            "2222222,Luis,,2012-03-04\n"
+            "3333333,Eva,Lind,not a date\n"
+            "4444444,Ole,Lind,3/4/2012\n")
+    result, records = read_roster_csv(data)
+    assert result.errors == [] and result.records == []  # nothing read past the header yet
+    first = next(records)
+    assert (first.student_id, first.dob.isoformat()) == ("1111111", "2012-03-04")
+    assert [r.student_id for r in records] == ["4444444"]
+    assert [(e.line, e.field) for e in result.errors] == [(3, "student_id"), (4, "last_name"),
+                                                         (5, "dob")]
+    assert parse_roster_csv(data).records[1].dob == first.dob  # 3/4/2012 read as March 4 (MDY)

@@ -13,7 +13,11 @@ from corpus_snapshot import compare, outcome
 from safesend.extract import ExtractLimits, extract_attachments
 from safesend.extract.isolation import GRACE_SECONDS
 
-BUDGET = 10.0  # generous per message: the sweep proves bounds, not speed
+BUDGET = 30.0  # generous per message (no corpus file comes near it): the sweep proves bounds, not speed
+# OCR may use the whole budget: a snapshot records what a file holds, not how busy
+# the machine was (a JPEG 2000 scan ran past the 4 s default under load).
+OCR_SECONDS = BUDGET
+DAMAGED_BUDGET = 10.0  # damaged copies: bounds only, so a stuck parser costs little
 
 
 def _corpus_files(corpora):
@@ -23,7 +27,7 @@ def _corpus_files(corpora):
 @pytest.mark.slow
 def test_every_corpus_file_is_extracted_within_bounds(capsys, corpora):
     files = _corpus_files(corpora)
-    limits = ExtractLimits(time_budget_seconds=BUDGET)
+    limits = ExtractLimits(time_budget_seconds=BUDGET, ocr_time_seconds=OCR_SECONDS)
     reasons: collections.Counter[str] = collections.Counter()
     slowest = (0.0, "")
     outcomes: dict[str, str] = {}
@@ -48,7 +52,7 @@ def test_damaged_copies_of_every_corpus_file(corpora):
     """Real, complex files cut short and with a flipped bit: the parsers'
     error paths on realistic structure, not just on random bytes."""
     files = _corpus_files(corpora)
-    limits = ExtractLimits(time_budget_seconds=BUDGET)
+    limits = ExtractLimits(time_budget_seconds=DAMAGED_BUDGET)  # outcomes are not compared here
     for path in files:
         data = path.read_bytes()
         if len(data) < 16:
@@ -58,4 +62,4 @@ def test_damaged_copies_of_every_corpus_file(corpora):
         for variant in (data[: len(data) * 3 // 5], bytes(flipped)):
             began = time.monotonic()
             extract_attachments([(path.name, None, variant)], limits)
-            assert time.monotonic() - began < BUDGET + GRACE_SECONDS + 2, path
+            assert time.monotonic() - began < DAMAGED_BUDGET + GRACE_SECONDS + 2, path

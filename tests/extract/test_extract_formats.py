@@ -43,6 +43,59 @@ def test_pptx_slides_tables_notes_and_groups(extract):
     assert tables(result)["deck.pptx › slide 1 table 1"] == [row[:2] for row in ROSTER_ROWS]
 
 
+def _replace_part(data: bytes, name: str, content: bytes) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(buffer, "w") as target:
+        for info in source.infolist():
+            target.writestr(info, content if info.filename == name else source.read(info))
+    return buffer.getvalue()
+
+
+def test_docx_and_pptx_parse_only_the_parts_that_hold_text(extract):
+    """A part without text (styles, a slide layout) that is not even XML does not
+    stop the reading: only the document, its stories, the slides and their notes
+    are parsed (python-docx and python-pptx parsed every part, and refused these)."""
+    docx = _replace_part(samples.docx_plan(), "word/styles.xml", b"<w:styles><not xml")
+    result = extract("plan.docx", docx)
+    assert result.problems == []
+    assert "Meeting for Maria Garcia on Tuesday." in texts(result)["plan.docx"]
+    assert tables(result)["plan.docx › table 1"] == [row[:2] for row in ROSTER_ROWS]
+    assert "Lincoln Middle School" in texts(result)["plan.docx › header"]
+    pptx = _replace_part(samples.pptx_deck(), "ppt/slideLayouts/slideLayout6.xml", b"<p:sldLayout")
+    result = extract("deck.pptx", pptx)
+    assert result.problems == []
+    assert texts(result)["deck.pptx › slide 1 notes"] == "Remind Olivia Nguyen about the quiz."
+    assert tables(result)["deck.pptx › slide 1 table 1"] == [row[:2] for row in ROSTER_ROWS]
+
+
+def test_pptx_slides_in_show_order_with_line_breaks_and_fields(extract):
+    """Slides come in the order of the show (not of their part names), a soft
+    line break is a new line, a field's text (slide number, date) is read."""
+    from lxml import etree
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    deck = Presentation()
+    for title in ("First slide", "Second slide"):
+        deck.slides.add_slide(deck.slide_layouts[5]).shapes.title.text = title
+    box = deck.slides[0].shapes.add_textbox(Inches(1), Inches(2), Inches(4), Inches(1))
+    paragraph = box.text_frame.paragraphs[0]
+    paragraph.text = "Maria\vGarcia"  # "\v": a line break (a:br) inside the paragraph
+    drawing = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+    field = etree.SubElement(paragraph._p, drawing + "fld", id="{1}", type="slidenum")
+    etree.SubElement(field, drawing + "t").text = "6712345612"  # a field with its shown text
+    order = deck.slides._sldIdLst
+    order.insert(0, order[1])  # the second slide made first
+    buffer = __import__("io").BytesIO()
+    deck.save(buffer)
+    found = texts(extract("deck.pptx", buffer.getvalue()))
+    assert found["deck.pptx › slide 1"] == "Second slide"
+    assert found["deck.pptx › slide 2"] == "First slide\nMaria\nGarcia6712345612"
+
+
 def test_odt_text_table_and_footer(extract):
     result = extract("letter.odt", samples.odt_letter())
     assert result.problems == []

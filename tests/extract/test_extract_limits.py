@@ -17,6 +17,7 @@ from extract import samples
 from extract.samples import CORPORA, reasons, tables, texts
 
 from safesend.extract import ExtractLimits, extract_attachments, isolation
+from safesend.extract import reasons as reasons_module
 from safesend.extract.isolation import GRACE_SECONDS
 
 PASSWORD = "it is password-protected"
@@ -417,6 +418,27 @@ def test_a_pool_that_cannot_start_workers_reports_instead_of_parsing_unguarded(m
         broken.close()
     assert reasons(result) == {"plan.docx": isolation.UNAVAILABLE}
     assert texts(result) == {"a.txt": "hello"}  # small text is read in-process as always
+
+
+def test_big_csv_and_text_are_read_in_process_without_a_worker(monkeypatch):
+    """A 3 MB CSV and TXT: linear C parsing whose rows come to this process
+    anyway, so no worker round trip (issue 17); the limits still apply."""
+    from safesend.extract import walk
+
+    def no_worker(self):
+        raise AssertionError("a worker was asked for")
+
+    monkeypatch.setattr(walk._Walk, "_worker_pool", no_worker)
+    rows = [f"Student {n},{6700000000 + n},note {n}" for n in range(100_000)]
+    data = ("name,id,note\r\n" + "\r\n".join(rows) + "\r\n").encode()
+    assert len(data) > 3_000_000
+    result = extract_attachments([("big.csv", "text/csv", data), ("big.txt", None, data)],
+                                 ExtractLimits())
+    assert result.problems == [] and result.internal_errors == []
+    assert len(tables(result)["big.csv"]) == 100_001
+    assert len(texts(result)["big.txt"]) == len(data.strip())
+    capped = extract_attachments([("big.csv", "text/csv", data)], ExtractLimits(max_rows=1000))
+    assert reasons(capped) == {"big.csv": reasons_module.too_many_rows(ExtractLimits(max_rows=1000))}
 
 
 @pytest.mark.parametrize("action", ["crash", "spin", "memory"])

@@ -64,14 +64,22 @@ def test_logo_is_served(gmail_client):
     assert response.data == EXTENSION_ICON.read_bytes()
 
 
-def test_logo_ships_inside_the_package():
-    """A wheel holds only the package and its package-data: the logo must be among them."""
-    logo = Path(safesend.__file__).parent / "gmail" / "static" / "logo.png"
-    assert logo.is_file()
+@pytest.mark.parametrize("relative", ["gmail/static/logo.png", "gmail/deployment_template.json"])
+def test_the_add_on_files_ship_inside_the_package(relative):
+    """A wheel holds only the package and its package-data: the logo and the
+    deployment template must be among them (the template once lived in addin/)."""
     package = Path(safesend.__file__).parent
+    wanted = package / relative
+    assert wanted.is_file()
     patterns = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
     shipped = {path for pattern in patterns["safesend"] for path in package.glob(pattern)}
-    assert logo in shipped
+    assert wanted in shipped
+
+
+def test_the_default_template_is_the_packaged_one():
+    from safesend.gmail.deployment import default_template
+
+    assert default_template() == Path(safesend.__file__).parent / "gmail" / "deployment_template.json"
 
 
 def test_the_deployment_the_demo_prints_opens_in_a_browser(gmail_app, gmail_client):

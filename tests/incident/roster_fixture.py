@@ -7,8 +7,9 @@ import csv
 import io
 from dataclasses import dataclass
 
-from detect.synthetic import FIRST_NAMES, LAST_NAMES
 from openpyxl import Workbook
+
+from safesend.synthetic_district import FIRST_NAMES, LAST_NAMES
 
 SCHOOLS = ("Maple Elementary", "Cedar Middle", "Oak High")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

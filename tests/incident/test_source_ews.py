@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import base64
 import json
+import operator
 import xml.etree.ElementTree as ET
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -56,6 +58,8 @@ class ExchangeSent:
                       for n, raw in enumerate(messages)]
         self.operations: list[str] = []
         self.impersonated: set[str] = set()
+        self.fetched: Counter[str] = Counter()
+        self.restrictions: list[str] = []
 
     def __call__(self, request: Recorded) -> Reply:
         expected = "Basic " + base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode()
@@ -100,16 +104,21 @@ class ExchangeSent:
     def finditem(self, body) -> str:
         view = body.find(f"{{{MESSAGES}}}IndexedPageItemView")
         offset, count = int(view.get("Offset")), int(view.get("MaxEntriesReturned"))
-        order = body.find(f".//{{{TYPES}}}FieldURI")
-        assert order is None or order.get("FieldURI") in ("item:DateTimeSent",)
-        chunk = self.items[offset:offset + count]
-        last = offset + len(chunk) >= len(self.items)
+        for field in body.iter(f"{{{TYPES}}}FieldURI"):
+            assert field.get("FieldURI") in ("item:DateTimeSent", "item:ItemId"), field.get("FieldURI")
+        found = [item for item in self.items if _restricted(item[1], body.find(f"{{{MESSAGES}}}Restriction"))]
+        self.restrictions.append(ET.tostring(body.find(f"{{{MESSAGES}}}Restriction"), encoding="unicode")
+                                 if body.find(f"{{{MESSAGES}}}Restriction") is not None else "")
+        order = body.find(f".//{{{TYPES}}}FieldOrder")
+        found.sort(key=lambda item: item[1], reverse=order is not None and order.get("Order") == "Descending")
+        chunk = found[offset:offset + count]
+        last = offset + len(chunk) >= len(found)
         items = "".join(f'<t:Message><t:ItemId Id="{i}" ChangeKey="CQAAABYAAA{n:04d}"/>'
                         f"<t:DateTimeSent>{sent:%Y-%m-%dT%H:%M:%SZ}</t:DateTimeSent></t:Message>"
                         for n, (i, sent, _) in enumerate(chunk))
         return envelope("FindItem", (
             '<m:FindItemResponseMessage ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode>'
-            f'<m:RootFolder IndexedPagingOffset="{offset + len(chunk)}" TotalItemsInView="{len(self.items)}" '
+            f'<m:RootFolder IndexedPagingOffset="{offset + len(chunk)}" TotalItemsInView="{len(found)}" '
             f'IncludesLastItemInRange="{"true" if last else "false"}">'
             f"<t:Items>{items}</t:Items></m:RootFolder>"
             "</m:FindItemResponseMessage>"))
@@ -119,6 +128,7 @@ class ExchangeSent:
         answers = []
         for item in body.iter(f"{{{TYPES}}}ItemId"):
             sent, raw = by_id[item.get("Id")]
+            self.fetched[item.get("Id")] += 1
             answers.append(
                 '<m:GetItemResponseMessage ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode>'
                 "<m:Items><t:Message>"
@@ -131,6 +141,25 @@ class ExchangeSent:
     @staticmethod
     def _xml(text: str) -> Reply:
         return Reply(200, text.encode(), {"Content-Type": "text/xml; charset=utf-8"})
+
+
+_COMPARE = {"IsGreaterThanOrEqualTo": operator.ge, "IsGreaterThan": operator.gt,
+            "IsLessThanOrEqualTo": operator.le, "IsLessThan": operator.lt}
+
+
+def _restricted(sent: datetime, restriction) -> bool:
+    """A FindItem Restriction of comparisons on DateTimeSent, joined by And (what a date range sends)."""
+    if restriction is None:
+        return True
+    for element in restriction.iter():
+        name = element.tag.split("}")[1]
+        if name in ("Restriction", "And", "FieldURI", "FieldURIOrConstant", "Constant"):
+            continue
+        assert name in _COMPARE, name
+        value = element.find(f".//{{{TYPES}}}Constant").get("Value")
+        if not _COMPARE[name](sent, datetime.fromisoformat(value.replace("Z", "+00:00"))):
+            return False
+    return True
 
 
 @pytest.fixture
@@ -179,3 +208,26 @@ def test_a_mailbox_the_account_may_not_impersonate_fails_and_is_reported(scan_en
     assert result.exit_code == 2
     assert json.loads(result.stdout.splitlines()[-1]) == {"scanned": 0, "flagged": 0, "failed": 1}
     assert "ApplicationImpersonation" in result.stderr
+
+
+def test_a_large_mailbox_is_cut_into_date_slices_each_message_read_once(scan_env, exchange, mail,
+                                                                       monkeypatch):
+    _, services = scan_env
+    from sqlalchemy import select
+
+    from safesend.store.scans import ScanJob
+
+    monkeypatch.setenv("SAFESEND_SCAN_SLICE_MESSAGES", "150")
+    result = scan_ews(MAILBOX)
+    *flagged, summary = [json.loads(line) for line in result.stdout.splitlines()]
+    assert summary == {"scanned": 521, "flagged": 1, "failed": 0}, result.stderr
+    assert [f["message_id"] for f in flagged] == [mail.seed_message_id]
+    assert set(exchange.fetched) == {i for i, _, _ in exchange.items} and max(exchange.fetched.values()) == 1
+    with transaction(services.sessions) as session:
+        slices = sorted(session.scalars(select(ScanJob)), key=lambda j: j.bounds.get("after") or "")
+    assert len(slices) >= 4 and all(j.scanned == j.expected <= 150 for j in slices)
+    assert all(a.bounds["before"] == b.bounds["after"] for a, b in zip(slices, slices[1:], strict=False))
+    # The item sent on the first cut (the middle second of the first and last) opens the newer slice.
+    on_cut = exchange.items[260][1]
+    assert on_cut.isoformat() in {j.bounds["after"] for j in slices}
+    assert any("IsLessThan" in r and "IsGreaterThanOrEqualTo" in r for r in exchange.restrictions)

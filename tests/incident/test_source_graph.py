@@ -5,7 +5,11 @@ sign-in, and a local HTTP responder answering the documented Graph requests
 from __future__ import annotations
 
 import json
+import operator
 import re
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 import pytest
 from click.testing import CliRunner
@@ -24,14 +28,20 @@ MAILBOX = sent_mail.STAFF[0]
 
 
 class GraphMail:
-    """Microsoft Graph v1.0 as far as reading a mailbox's sent items goes."""
+    """Microsoft Graph v1.0 as far as reading a mailbox's sent items goes: pages
+    ordered by sentDateTime (either way), `$filter` on sentDateTime (ge, gt, le,
+    lt, joined by `and`), `$count=true` (@odata.count), `$top`/`$skip` paging."""
 
     def __init__(self, sign_in: SignIn, messages: list[bytes]):
         self.sign_in = sign_in
         self.items = [(f"AAMkAG{n:06d}=", raw) for n, raw in enumerate(messages)]
+        # Sent 37 minutes apart from 1 Sep 2026 08:00 UTC, whole seconds as Graph gives them.
+        self.sent = {key: START + timedelta(minutes=37 * n) for n, (key, _) in enumerate(self.items)}
         self.base = ""
         self.faults: list[tuple[str, Reply]] = []
         self.value_gets = 0
+        self.fetched: Counter[str] = Counter()
+        self.filters: list[str] = []
 
     def __call__(self, request: Recorded) -> Reply:
         if request.headers.get("Authorization") != f"Bearer {self.sign_in.last_token}":
@@ -51,19 +61,41 @@ class GraphMail:
         if rest == "mailFolders/sentitems/messages":
             top = int(request.param("$top") or 10)
             start = int(request.param("$skip") or 0)
-            chunk = self.items[start:start + top]
-            body = {"value": [{"id": i, "sentDateTime": "2026-09-01T08:00:00Z"} for i, _ in chunk]}
-            if start + top < len(self.items):
-                body["@odata.nextLink"] = (f"{self.base}/v1.0/users/{MAILBOX}/mailFolders/sentitems/messages"
-                                           f"?%24select=id%2CsentDateTime&%24top={top}&%24skip={start + top}")
+            where = request.param("$filter") or ""
+            self.filters.append(where)
+            keys = [key for key, _ in self.items if _matches(self.sent[key], where)]
+            keys.sort(key=self.sent.__getitem__, reverse=(request.param("$orderby") or "").endswith(" desc"))
+            chunk = keys[start:start + top]
+            body: dict = {"value": [{"id": i, "sentDateTime": f"{self.sent[i]:%Y-%m-%dT%H:%M:%SZ}"}
+                                    for i in chunk]}
+            if request.param("$count") == "true":
+                body["@odata.count"] = len(keys)
+            if start + top < len(keys):
+                link = {k: v[0] for k, v in request.query.items() if k not in ("$skip", "$count")}
+                body["@odata.nextLink"] = (f"{self.base}/v1.0/users/{MAILBOX}/mailFolders/sentitems/messages?"
+                                           f"{urlencode({**link, '$skip': start + top})}")
             return Reply(200, body)
         value = re.fullmatch(r"messages/([^/]+)/\$value", rest)
         if value:
             self.value_gets += 1
-            found = dict(self.items).get(value.group(1).replace("%3D", "="))
+            key = value.group(1).replace("%3D", "=")
+            found = dict(self.items).get(key)
             if found is not None:
+                self.fetched[key] += 1
                 return Reply(200, found, {"Content-Type": "text/plain"})
         return Reply(404, {"error": {"code": "ErrorItemNotFound", "message": "The item was not found."}})
+
+
+START = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
+_COMPARE = {"ge": operator.ge, "gt": operator.gt, "le": operator.le, "lt": operator.lt}
+
+
+def _matches(sent: datetime, where: str) -> bool:
+    for field, op, value in re.findall(r"(\w+) (ge|gt|le|lt) (\S+)", where):
+        assert field == "sentDateTime", where
+        if not _COMPARE[op](sent, datetime.fromisoformat(value.replace("Z", "+00:00"))):
+            return False
+    return True
 
 
 @pytest.fixture
@@ -142,3 +174,125 @@ def test_no_graph_backend_in_the_policy_is_a_clear_error():
 def _policy(services):
     with transaction(services.sessions) as session:
         return services.policy_for(session, "default")
+
+
+def test_a_large_mailbox_is_cut_into_date_slices_each_message_read_once(
+        scan_env, graph_policy, graph_mail, mail, monkeypatch):
+    """521 messages, at most 100 a slice: each slice its own job, counted with $count;
+    the message sent exactly on the first cut is read once, by the newer slice."""
+    _, services = scan_env
+    monkeypatch.setenv("SAFESEND_SCAN_SLICE_MESSAGES", "100")
+    # The first $value read fails once: the job that has just cut its dates is tried again
+    # from the same (narrower) dates, without cutting them again.
+    failure = {"error": {"code": "InternalServerError", "message": "x"}}
+    graph_mail.faults.append(("$value", Reply(500, failure)))
+    result = CliRunner().invoke(main, ["incident", "scan", "--source", "graph", "--mailbox", MAILBOX,
+                                       "--json"])
+    *flagged, summary = [json.loads(line) for line in result.stdout.splitlines()]
+    assert summary == {"scanned": 521, "flagged": 1, "failed": 0}, result.stderr
+    assert [f["message_id"] for f in flagged] == [mail.seed_message_id]
+    assert set(graph_mail.fetched) == {key for key, _ in graph_mail.items}
+    assert max(graph_mail.fetched.values()) == 1                 # no message read twice
+    slices = sorted(_jobs(services), key=lambda j: j.bounds["after"] or "")
+    assert len(slices) >= 6 and all(j.status == "done" for j in slices)
+    assert len({j.slice_no for j in slices}) == len(slices)
+    assert all(j.scanned == j.expected <= 100 for j in slices)
+    # Slices tile the dates: the oldest opens, the newest is open-ended, each starts where the last ends.
+    assert slices[0].bounds["after"] is None and slices[-1].bounds["before"] is None
+    assert all(a.bounds["before"] == b.bounds["after"] for a, b in zip(slices, slices[1:], strict=False))
+    on_cut = START + timedelta(minutes=37 * 260)     # the middle second of the mailbox's first and last
+    newer = next(j for j in slices if j.bounds["after"] == on_cut.isoformat())
+    older = next(j for j in slices if j.bounds["before"] == on_cut.isoformat())
+    assert f"sentDateTime ge {on_cut:%Y-%m-%dT%H:%M:%SZ}" in " ".join(graph_mail.filters)
+    assert newer.scanned >= 1 and older.scanned >= 1
+    assert "1/1 mailboxes" in result.stderr and "slices" in result.stderr
+
+
+def test_a_slice_resumes_from_its_checkpoint(scan_env, graph_policy, graph_mail):
+    _, services = scan_env
+    from safesend.incident.sources.slices import halve
+
+    source = jobs.open_source(services, "default", "graph", "", _policy(services), page_size=20)
+    try:
+        older, given = halve(source, JobPlan(MAILBOX), Window(), 300)
+        (newer,) = given
+        first = list(zip(range(45), source.messages(newer, None, Window()), strict=False))
+        rest = list(source.messages(newer, first[-1][1].position, Window()))
+        whole_older = list(source.messages(older, None, Window()))
+    finally:
+        source.close()
+    cut = datetime.fromisoformat(newer.bounds["after"])
+    keys = [m.key for _, m in first] + [m.key for m in rest]
+    assert keys == [key for key, sent in graph_mail.sent.items() if sent >= cut]
+    assert len(keys) == newer.expected and len(whole_older) == older.expected == 521 - newer.expected
+    assert all(m.sent_at < cut for m in whole_older)
+
+
+def _jobs(services):
+    from sqlalchemy import select
+
+    from safesend.store.scans import ScanJob
+
+    with transaction(services.sessions) as session:
+        return list(session.scalars(select(ScanJob)))
+
+
+REDIS_URL = "redis://127.0.0.1:6379/11"     # database 11: the slicing tests' own
+
+
+@pytest.fixture
+def redis_queue_11(monkeypatch):
+    import uuid
+
+    import redis
+    from incident.conftest import skip_or_fail
+
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        skip_or_fail(f"Redis at {REDIS_URL} is not reachable ({type(exc).__name__}); start redis-server")
+    name = f"safesendslices{uuid.uuid4().hex[:10]}"     # Huey drops hyphens from its key names
+    monkeypatch.setenv("SAFESEND_REDIS_URL", REDIS_URL)
+    monkeypatch.setenv("SAFESEND_QUEUE_NAME", name)
+    yield name
+    # The queue's keys, and the directory cache the worker's services kept on this database.
+    for pattern in (f"huey.*{name}*", "safesend:*"):
+        for key in client.scan_iter(match=pattern):
+            client.delete(key)
+    client.close()
+
+
+def test_a_worker_enqueues_the_slices_it_gives_away(scan_env, graph_policy, graph_mail, mail, monkeypatch,
+                                                    redis_queue_11):
+    """On the queue (Huey on Redis, a worker thread): the mailbox's one job cuts its dates and
+    enqueues the newer slices, which the worker then runs; nothing is left for the command."""
+    import time
+
+    from safesend.config import load_settings
+    from safesend.incident import queue
+    from safesend.incident.progress import load_progress
+
+    _, services = scan_env
+    monkeypatch.setenv("SAFESEND_SCAN_SLICE_MESSAGES", "120")
+    services.settings = load_settings()            # the queue on Redis, as `safesend worker` reads it
+    worker = queue.EmbeddedWorker(services).start()
+    try:
+        scan = jobs.create_scan(services, "default", jobs.ScanRequest(source="graph", mailboxes=(MAILBOX,)))
+        with transaction(services.sessions) as session:
+            (root,) = jobs.job_ids(session, scan.id)
+        queue.enqueue([root], services.settings)
+        end = time.monotonic() + 180
+        while time.monotonic() < end:
+            with transaction(services.sessions) as session:
+                progress = load_progress(session, "default", scan.id)
+                if progress.finished:
+                    break
+            time.sleep(0.2)
+    finally:
+        worker.stop()
+    assert progress.finished and progress.scanned == 521 and progress.flagged == 1 and progress.failed == 0
+    assert len(progress.jobs) >= 5 and all(j.status == "done" and j.owner == "" for j in progress.jobs)
+    assert max(graph_mail.fetched.values()) == 1 and len(graph_mail.fetched) == 521
+    (mailbox,) = progress.mailboxes()
+    assert mailbox["jobs"] == len(progress.jobs) and mailbox["scanned"] == mailbox["expected"] == 521

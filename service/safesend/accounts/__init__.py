@@ -1,4 +1,5 @@
-"""Console accounts: local passwords, Entra ID and Google sign-in, roles, sessions."""
+"""Console accounts: local passwords, roles, sessions, sign-in limits, and the sign-in
+methods this deployment offers (the identity providers' code is in identity/)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,8 @@ from flask import Flask, current_app
 
 from ..config import Settings
 from ..fingerprint import derive_key
-from .entra import EntraSignIn
-from .google import GoogleSignIn
-from .identity import ExternalIdentity, SignInRefused, user_for_identity
+from ..identity.entra_signin import EntraSignIn
+from ..identity.google_signin import GoogleSignIn
 from .throttle import Limits
 
 
@@ -39,5 +39,4 @@ def sign_in_methods() -> SignIn:
     return current_app.extensions["safesend_signin"]
 
 
-__all__ = ["ExternalIdentity", "SignIn", "SignInRefused", "init_app", "sign_in_methods",
-           "user_for_identity"]
+__all__ = ["SignIn", "init_app", "sign_in_methods"]

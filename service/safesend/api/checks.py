@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Response, current_app, g, jsonify, request
 
 from ..auth import current_principal, require
@@ -12,7 +9,7 @@ from ..checking import prepare_check, run_check
 from ..gate.stamp import stamp_key
 from ..identity import ensure_may_check_as, ensure_owns_check
 from ..schemas import CheckRequest, OverrideRequest, RequestError, ReviewRequest, to_message
-from ..spreadsheet import safe_cell
+from ..store import check_log
 from ..store import checks as check_store
 from ..store import overrides as override_store
 from ..store.db import transaction
@@ -75,8 +72,8 @@ def list_checks():
     principal = current_principal()
     limit, offset = paging()
     with transaction(_services().sessions) as session:
-        rows, total = check_store.list_checks(session, principal.tenant_id, check_filter(),
-                                              limit, offset)
+        rows, total = check_log.page_of(session, principal.tenant_id, check_filter(), limit, offset,
+                                        everything=True)
         items = [override_store.check_json(r) for r in rows]
     return jsonify({"items": items, "total": total, "limit": limit, "offset": offset})
 
@@ -90,17 +87,18 @@ def list_overrides():
         raise ApiError(400, "invalid_parameter", "format must be json or csv", "format")
     limit, offset = paging()
     with transaction(_services().sessions) as session:
-        rows, total = check_store.list_overrides(session, principal.tenant_id, check_filter(),
-                                                 limit, offset)
-        items = [override_store.override_json(r) for r in rows]
+        rows, total = check_log.overrides(session, principal.tenant_id, check_filter(), limit, offset)
+        items = [override_store.override_json(r.override) for r in rows]
         if output == "csv":
+            text = check_log.csv_text(rows)
             # Audit trail: an export of the override log (the JSON list is the API's paging).
             override_store.record_export(session, principal.tenant_id,
                                          principal.email or principal.subject, "api", "csv",
                                          len(items), {k: v for k, v in request.args.items()
                                                       if k != "format"})
     if output == "csv":
-        return _csv_response(items)
+        return Response(text, mimetype="text/csv",
+                        headers={"Content-Disposition": "attachment; filename=overrides.csv"})
     return jsonify({"items": items, "total": total, "limit": limit, "offset": offset})
 
 
@@ -119,26 +117,3 @@ def review_override(override_id: int):
         body = override_store.override_json(row)
     return jsonify(body)
 
-
-OVERRIDE_COLUMNS = ("id", "created_at", "sender", "actor", "action", "rules", "students_matched",
-                    "visible_recipients", "audience", "justification", "client",
-                    "policy_version", "check_id", "reviewed_at", "reviewed_by", "review_note")
-
-
-def overrides_csv(items: list[dict]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(OVERRIDE_COLUMNS)
-    for item in items:
-        writer.writerow([_csv_cell(item, c) for c in OVERRIDE_COLUMNS])
-    return out.getvalue()
-
-
-def _csv_cell(item: dict, column: str) -> str:
-    value = item.get(column)
-    return safe_cell(" ".join(value) if isinstance(value, list) else value)
-
-
-def _csv_response(items: list[dict]) -> Response:
-    return Response(overrides_csv(items), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=overrides.csv"})

@@ -10,7 +10,7 @@ from flask import request
 from pydantic import BaseModel, ValidationError
 
 from ..actions import ACTIONS
-from ..store.checks import CheckFilter
+from ..store.check_log import LogFilter
 from .errors import ApiError, validation_error
 from .json_values import normalized
 from .limits import MAX_ID, MAX_PAGE, MAX_TEXT_ARG
@@ -66,15 +66,15 @@ def paging() -> tuple[int, int]:
     return limit, offset
 
 
-def check_filter() -> CheckFilter:
+def check_filter() -> LogFilter:
     action = request.args.get("action") or None
     if action and action not in ACTIONS:
         raise ApiError(400, "invalid_parameter", f"action must be one of {', '.join(ACTIONS)}",
                        "action")
-    return CheckFilter(
-        sender=_text_arg("sender").strip().lower() or None,
-        rule=_text_arg("rule") or None,
-        action=action,
+    return LogFilter(
+        sender=_text_arg("sender").strip().lower(),
+        rule=_text_arg("rule"),
+        action=action or "",
         since=_date_arg("since", end=False),
         until=_date_arg("until", end=True),
     )

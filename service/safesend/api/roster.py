@@ -68,7 +68,8 @@ def put_roster():
 def delete_roster():
     principal = current_principal()
     with transaction(current_app.extensions["safesend"].sessions) as session:
-        removed = remove_roster(session, principal.tenant_id)
+        removed = remove_roster(session, principal.tenant_id,
+                                actor=principal.email or principal.subject)
     return jsonify({"removed": removed})
 
 

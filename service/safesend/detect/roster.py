@@ -73,6 +73,7 @@ from .roster_csv import (
     RosterRowError,
     flag_label,
     parse_roster_csv,
+    read_roster_csv,
 )
 from .tables import NOT_STUDENT_PEOPLE, columns_of, profile_table
 
@@ -201,16 +202,44 @@ class RosterHasher:
         )
 
     def hash_records(self, records: Iterable[RosterRecord]) -> list[HashedStudent]:
-        return [self.hash_record(r) for r in records]
+        """`hash_record` of each; names, dates of birth and flag sets repeat across a
+        roster (100,000 students share a few thousand of each), so each distinct one
+        is hashed once and its digests (and frozensets) shared by every record."""
+        names: dict[tuple[str, bool], tuple[bytes, ...]] = {}
+        dobs: dict[dt.date, bytes] = {}
+        flag_sets: dict[frozenset[str], frozenset[str]] = {}
+        out = []
+        for record in records:
+            student_id = self.hash_id(record.student_id)
+            if student_id is None:
+                raise ValueError(f"line {record.line}: empty student ID")
+            first = names.get((record.first_name, False))
+            if first is None:
+                first = names[record.first_name, False] = self.name_hashes(record.first_name,
+                                                                            last=False)
+            last = names.get((record.last_name, True))
+            if last is None:
+                last = names[record.last_name, True] = self.name_hashes(record.last_name, last=True)
+            dob = None
+            if record.dob:
+                dob = dobs.get(record.dob)
+                if dob is None:
+                    dob = dobs[record.dob] = self.hash_dob(record.dob)
+            flags = flag_sets.get(record.flags)
+            if flags is None:
+                flags = flag_sets[record.flags] = frozenset(self.flag(label) for label in record.flags)
+            guardians = tuple(h for h in (self.hash_email(e) for e in record.guardian_emails) if h)
+            out.append(HashedStudent(student_id, first, last, dob, flags,
+                                     tuple(dict.fromkeys(guardians))))
+        return out
 
 
 def import_roster(data: bytes | str, hasher: RosterHasher, mapping: dict[str, str] | None = None
                   ) -> tuple[list[HashedStudent], RosterParseResult]:
-    """Parse and hash a roster file; the returned parse result has no records left."""
-    result = parse_roster_csv(data, mapping)
-    students = hasher.hash_records(result.records)
-    result.records = []
-    return students, result
+    """Parse and hash a roster file, record by record; the returned parse result has
+    no records (the plaintext is dropped as each row is hashed)."""
+    result, records = read_roster_csv(data, mapping)
+    return hasher.hash_records(records), result
 
 
 # --- serialization ---------------------------------------------------------------
@@ -412,8 +441,9 @@ class RosterIndex:
         self._dob = array("Q")
         self._flags = array("L")
         self._refs = array("Q")  # keyed hash of each student's ID, by roster index
-        self._guardians: dict[int, int] = {}  # email hash -> 1 guardian | 2 of flagged
-        self._wards: dict[int, tuple[int, ...]] = {}  # email hash -> their students
+        # email hash -> their student (an int), or students (a tuple) for a guardian of
+        # several: most have one, and 100,000 one-item tuples cost ~7 MB (issue 17)
+        self._wards: dict[int, int | tuple[int, ...]] = {}
         self._count = 0
 
     def _add(self, student_id: bytes, first: tuple[bytes, ...], last: tuple[bytes, ...],
@@ -438,10 +468,12 @@ class RosterIndex:
                 self._add_pair(f << 64 | h, index)
         self._dob.append(_int(dob) if dob else 0)
         self._flags.append(mask)
+        wards = self._wards
         for g in guardians:
             key = _int(g)
-            self._guardians[key] = self._guardians.get(key, 0) | 1 | (2 if mask else 0)
-            self._wards[key] = self._wards.get(key, ()) + (index,)
+            found = wards.get(key)
+            wards[key] = index if found is None else (
+                found + (index,) if isinstance(found, tuple) else (found, index))
 
     def _add_pair(self, key: int, index: int) -> None:
         existing = self._pairs.get(key)
@@ -558,9 +590,11 @@ class RosterIndex:
                 forms.append(local.split("+", 1)[0] + "@" + domain)
             for form in forms:
                 digest = self.hasher.hash_email(form)
-                if digest is not None:
-                    bits |= self._guardians.get(_int(digest), 0)
-                    students.update(self._wards.get(_int(digest), ()))
+                found = None if digest is None else self._wards.get(_int(digest))
+                if found is not None:
+                    of = found if isinstance(found, tuple) else (found,)
+                    bits |= 1 | (2 if any(self._flags[i] for i in of) else 0)
+                    students.update(of)
             wards.append(frozenset(students))
             if bits & 1:
                 guardians += 1

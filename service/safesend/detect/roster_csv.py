@@ -328,6 +328,21 @@ def parse_roster_csv(data: bytes | str | TextIO,
     take a list of headers. Raises `RosterFormatError` when the file has no
     usable header.
     """
+    result, records = read_roster_csv(data, mapping, date_order=date_order,
+                                      header_search_rows=header_search_rows)
+    result.records.extend(records)
+    return result
+
+
+def read_roster_csv(data: bytes | str | TextIO,
+                    mapping: Mapping[str, str | Sequence[str]] | None = None,
+                    *, date_order: DateOrder = "MDY", header_search_rows: int = 10
+                    ) -> tuple[RosterParseResult, Iterator[RosterRecord]]:
+    """`parse_roster_csv` one record at a time: the header is read (and a
+    `RosterFormatError` raised) now; the records come from the iterator, which
+    adds each bad row to the result's errors as it passes it. The roster import
+    hashes each record as it comes, so 100,000 plaintext records are never
+    held at once (issue 17: import memory)."""
     encoding = "utf-8"
     if isinstance(data, bytes):
         text, encoding = _decode(data)
@@ -385,19 +400,59 @@ def parse_roster_csv(data: bytes | str | TextIO,
         records=[], errors=[], columns=_describe(layout, header), encoding=encoding,
         delimiter=delimiter, header_line=header_line,
         ignored_columns=[h for i, h in enumerate(header) if i not in used and h])
+    return result, _records(rows, layout, _Memo(date_order), result.errors)
+
+
+def _records(rows: Iterator[tuple[int, list[str]]], layout: _Layout, memo: _Memo,
+             errors: list[RosterRowError]) -> Iterator[RosterRecord]:
     seen_ids: dict[str, int] = {}
     for line, row in rows:
-        record = _record(line, row, layout, date_order, result.errors)
+        record = _record(line, row, layout, memo, errors)
         if record is None:
             continue
         id_key = record.student_id.upper()
         if id_key in seen_ids:
-            result.errors.append(RosterRowError(
+            errors.append(RosterRowError(
                 line, "student_id", f"duplicate student ID (first on line {seen_ids[id_key]})"))
             continue
         seen_ids[id_key] = line
-        result.records.append(record)
-    return result
+        yield record
+
+
+class _Memo:
+    """Per-file caches: a roster repeats the same birth dates and yes/no values
+    thousands of times, and reading each costs more than looking it up."""
+
+    def __init__(self, date_order: DateOrder) -> None:
+        self.date_order = date_order
+        self.today = dt.date.today()
+        self._dates: dict[str, dt.date | None] = {}
+        self._truthy: dict[str, bool] = {}
+        self._labels: dict[str, frozenset[str]] = {}
+
+    def date(self, text: str) -> dt.date | None:
+        try:
+            return self._dates[text]
+        except KeyError:
+            found = self._dates[text] = parse_date(text, self.date_order, self.today)
+            return found
+
+    def truthy(self, value: str) -> bool:
+        try:
+            return self._truthy[value]
+        except KeyError:
+            found = self._truthy[value] = is_truthy(value)
+            return found
+
+    def labels(self, value: str) -> frozenset[str]:
+        """The flag labels of a plan cell ('504; IEP'); none when it says no."""
+        try:
+            return self._labels[value]
+        except KeyError:
+            found = self._labels[value] = frozenset(
+                flag_label(part) for part in _LABEL_SPLIT.split(value)
+                if self.truthy(part)) if self.truthy(value) else frozenset()
+            return found
 
 
 def _cell(row: Sequence[str], index: int | None) -> str:
@@ -407,9 +462,9 @@ def _cell(row: Sequence[str], index: int | None) -> str:
     return normalize_text(value).strip() if not value.isascii() else value.strip()
 
 
-def _record(line: int, row: list[str], layout: _Layout, date_order: DateOrder,
+def _record(line: int, row: list[str], layout: _Layout, memo: _Memo,
             errors: list[RosterRowError]) -> RosterRecord | None:
-    if not any(c.strip() for c in row):
+    if not "".join(row).strip():  # a blank row (one C call, not one per cell)
         return None
     problems: list[RosterRowError] = []
     student_id = _cell(row, layout.student_id)
@@ -431,17 +486,14 @@ def _record(line: int, row: list[str], layout: _Layout, date_order: DateOrder,
     dob = None
     dob_text = _cell(row, layout.dob)
     if dob_text:
-        dob = parse_date(dob_text, date_order)
+        dob = memo.date(dob_text)
         if dob is None:
             problems.append(RosterRowError(line, "dob", "not a date"))
     flags: set[str] = set()
     for index in layout.label_columns:
-        value = _cell(row, index)
-        if is_truthy(value):
-            flags.update(flag_label(part) for part in _LABEL_SPLIT.split(value)
-                         if is_truthy(part))
+        flags.update(memo.labels(_cell(row, index)))
     for index, label in layout.flag_columns:
-        if is_truthy(_cell(row, index)):
+        if memo.truthy(_cell(row, index)):
             flags.add(label)
     emails: list[str] = []
     for index in layout.guardian_emails:

@@ -58,7 +58,7 @@ def _preload() -> None:
     """Import every parser now, so that no job pays for it."""
     from . import dispatch  # noqa: F401
 
-    for module in ("python_calamine", "pypdfium2", "docx", "pptx", "extract_msg", "olefile",
+    for module in ("python_calamine", "pypdfium2", "extract_msg", "olefile",
                    "xlrd", "striprtf.striprtf", "charset_normalizer", "lxml.etree"):
         try:
             __import__(module)

@@ -12,10 +12,11 @@ from __future__ import annotations
 from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, url_for
 from flask import session as cookie
 
-from ..accounts import SignInRefused, sign_in_methods, throttle
 from ..accounts import session as console_session
+from ..accounts import sign_in_methods, throttle
 from ..accounts.passwords import verify_password
 from ..admin import security
+from ..identity.signin import SignInRefused
 from ..store import checks as check_store
 from ..store import overrides as override_store
 from ..store import users

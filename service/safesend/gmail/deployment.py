@@ -1,6 +1,6 @@
 """deployment.json for `gcloud workspace-add-ons deployments create`, for one service URL.
 
-The template (addin/gmail/deployment.json) names every endpoint as
+The template (deployment_template.json, shipped in the package) names every endpoint as
 {{BASE_URL}}/...; Google calls exactly those URLs, and each request's system
 ID token carries the URL it was sent to as its audience.
 """
@@ -20,8 +20,8 @@ class DeploymentError(ValueError):
 
 
 def default_template() -> Path:
-    """addin/gmail/deployment.json beside the package in a source checkout."""
-    return Path(__file__).resolve().parents[3] / "addin" / "gmail" / "deployment.json"
+    """The template shipped inside the package, so a wheel install renders it too."""
+    return Path(__file__).resolve().parent / "deployment_template.json"
 
 
 def render_deployment(base_url: str, template: Path | None = None) -> dict:

@@ -14,7 +14,7 @@ from flask import Blueprint, current_app, jsonify, request, send_file
 from .. import __version__
 from ..auth import AuthError, Principal
 from ..checking import prepare_check, run_check
-from ..identity.google import verify_google_token
+from ..identity.google_tokens import verify_google_token
 from ..schemas import CheckRequest, ClientIn, RequestError, to_message
 from . import cards
 from .events import AddonEvent, Draft, parse_event

@@ -11,8 +11,8 @@ from __future__ import annotations
 from flask import current_app, request
 
 from ..auth import AuthError, bearer_token
-from ..identity.google import verify_google_token
 from ..identity.google_certs import CachedCertsRequest
+from ..identity.google_tokens import verify_google_token
 
 
 def endpoint_url() -> str:

@@ -1,4 +1,11 @@
-"""Who a signed-in user is: identity-provider tokens, mapped to tenants."""
+"""Identity providers, both sides, one module per side and provider.
+
+API tokens (the add-ins' users calling /api): entra_tokens.py, google_tokens.py
+(with google_certs.py), ownership.py; `init_app` registers the verifiers.
+Console sign-in (people signing in to /admin or the release page):
+entra_signin.py, google_signin.py, and signin.py (a verified sign-in -> a console
+user). Local passwords, roles and sessions are console accounts (accounts/).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +14,7 @@ import logging
 from flask import Flask
 
 from ..config import Settings
-from .entra import EntraVerifier
+from .entra_tokens import EntraVerifier
 from .ownership import ensure_may_check_as, ensure_owns_check
 
 log = logging.getLogger("safesend.identity")

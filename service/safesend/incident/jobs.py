@@ -16,6 +16,7 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,6 +30,8 @@ from ..store.db import transaction
 from ..store.scans import FlaggedMessage, Scan, ScanJob, ScanWorker
 from .scanner import Outcome, message_key, scan_raw
 from .sources import JobPlan, SourceError, SourceMessage, Window, build_source
+from .sources.mbox import slice_size
+from .sources.slices import halve
 
 log = logging.getLogger("safesend.incident")
 
@@ -158,7 +161,11 @@ class JobResult:
     retry_in: float = 0.0
 
 
-def run_job(services, job_id: int, worker: str, **seams: Any) -> JobResult:
+def run_job(services, job_id: int, worker: str, *,
+            on_new_jobs: Callable[[list[int]], None] | None = None, **seams: Any) -> JobResult:
+    """Run one job from its checkpoint. A mailbox read through an API that holds
+    more than a slice's worth of mail first gives the newer halves of its dates
+    to new jobs (see sources/slices.py), handed to `on_new_jobs` to enqueue."""
     claimed = _claim(services, job_id, worker)
     if claimed is None:
         return JobResult("busy")
@@ -176,6 +183,8 @@ def run_job(services, job_id: int, worker: str, **seams: Any) -> JobResult:
     try:
         source = open_source(services, scan.tenant_id, scan.source, scan.location, policy, **seams)
         try:
+            if checkpoint is None and hasattr(source, "count"):      # not started: its dates may still be cut
+                plan = _slice(services, job, worker, source, plan, window, on_new_jobs)
             for item in source.messages(plan, checkpoint, window):
                 outcome = Outcome() if item.skipped else scan_raw(item.raw, policy, context, item.sent_at)
                 batch.append((item, outcome))
@@ -196,6 +205,31 @@ def run_job(services, job_id: int, worker: str, **seams: Any) -> JobResult:
     except Exception as exc:  # an unexpected failure fails the mailbox, visibly, never silently
         log.exception("scan job %s failed", job_id)
         return _failed(services, job, scan, worker, f"unexpected failure ({type(exc).__name__})", True)
+
+
+def _slice(services, job: ScanJob, worker: str, source, plan: JobPlan, window: Window,
+           on_new_jobs: Callable[[list[int]], None] | None) -> JobPlan:
+    """Cut this job's dates to a slice's worth, recording the new jobs and this
+    job's narrower dates in one transaction (a worker killed before it commits
+    leaves the job as it was; one killed after leaves the new jobs queued, and
+    the watcher enqueues them)."""
+    own, given = halve(source, plan, window, slice_size())
+    with transaction(services.sessions) as session:
+        written = session.execute(update(ScanJob).where(ScanJob.id == job.id, ScanJob.owner == worker).values(
+            slice_no=own.slice_no, bounds=own.bounds, expected=own.expected, updated_at=now()))
+        if written.rowcount != 1:
+            raise LeaseLost()
+        rows = [ScanJob(scan_id=job.scan_id, mailbox=p.mailbox, slice_no=p.slice_no, bounds=p.bounds,
+                        expected=p.expected) for p in given]
+        session.add_all(rows)
+        session.flush()
+        new_ids = [row.id for row in rows]
+    if new_ids:
+        log.info("scan job %s: %d message(s) in its dates; %d newer slice(s) given to new jobs %s",
+                 job.id, own.expected or 0, len(new_ids), new_ids)
+        if on_new_jobs is not None:
+            on_new_jobs(new_ids)
+    return own
 
 
 def _claim(services, job_id: int, worker: str) -> tuple[ScanJob, Scan] | None:
@@ -349,6 +383,12 @@ def heartbeat(services, worker: str) -> None:
 def forget_worker(services, worker: str) -> None:
     with transaction(services.sessions) as session:
         session.execute(ScanWorker.__table__.delete().where(ScanWorker.id == worker))
+
+
+def unfinished_job_ids(session: Session, scan_id: str) -> list[int]:
+    """Jobs still to run, new slices included."""
+    return list(session.scalars(select(ScanJob.id).where(ScanJob.scan_id == scan_id,
+                                                         ScanJob.status.in_(ACTIVE)).order_by(ScanJob.id)))
 
 
 def job_ids(session: Session, scan_id: str) -> list[int]:

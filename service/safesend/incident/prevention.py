@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from ..admin import stats
+from ..store import stats
 from ..store.incident_models import Incident
 from ..store.models import Check, CheckFinding, Override
 

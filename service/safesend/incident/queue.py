@@ -37,7 +37,8 @@ def _queue(redis_url: str, name: str, sqlite_path: str):
 
     @huey.task(name="safesend.scan_job")
     def scan_job(job_id: int) -> None:
-        result = jobs.run_job(worker_services(), job_id, current_worker())
+        result = jobs.run_job(worker_services(), job_id, current_worker(),
+                              on_new_jobs=lambda ids: [scan_job(i) for i in ids])
         if result.status == "retry":
             scan_job.schedule((job_id,), delay=result.retry_in)
 

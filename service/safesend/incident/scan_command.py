@@ -82,7 +82,7 @@ def scan(source, location, mailboxes, since, until, as_json, tenant) -> None:
             queue.enqueue(ids)
             _wait_for_workers(services, tenant, created.id)
         else:
-            _run_here(services, ids)
+            _run_here(services, created.id)
     finally:
         bar.stop()
     with transaction(services.sessions) as session:
@@ -110,17 +110,26 @@ def scan(source, location, mailboxes, since, until, as_json, tenant) -> None:
     sys.exit(EXIT_ERROR if progress.failed else (EXIT_FLAGGED if progress.flagged else EXIT_OK))
 
 
-def _run_here(services, ids: list[int]) -> None:
-    """The same jobs, in this process: retries wait out their back-off here."""
+def _run_here(services, scan_id: str) -> None:
+    """The scan's unfinished jobs, in this process, each once (a job another
+    worker still holds is left to it); the slices a job gives away are run
+    after it. Retries wait out their back-off here."""
     from . import jobs, queue
 
     worker = queue.current_worker()
-    for job_id in ids:
-        while True:
-            result = jobs.run_job(services, job_id, worker)
-            if result.status != "retry":
-                break
-            time.sleep(result.retry_in)
+    tried: set[int] = set()
+    while True:
+        with transaction(services.sessions) as session:
+            ids = [i for i in jobs.unfinished_job_ids(session, scan_id) if i not in tried]
+        if not ids:
+            return
+        for job_id in ids:
+            tried.add(job_id)
+            while True:
+                result = jobs.run_job(services, job_id, worker)
+                if result.status != "retry":
+                    break
+                time.sleep(result.retry_in)
 
 
 def _wait_for_workers(services, tenant: str, scan_id: str, poll: float = 0.5) -> None:
@@ -137,7 +146,7 @@ def _wait_for_workers(services, tenant: str, scan_id: str, poll: float = 0.5) ->
             return
         if not workers:
             click.echo("\nno worker is running any more; scanning the rest here", err=True)
-            _run_here(services, [j.id for j in progress.jobs if j.status not in ("done", "failed")])
+            _run_here(services, scan_id)
         else:
             queue.enqueue_stalled(scan_id=scan_id)
         time.sleep(poll)
@@ -192,7 +201,10 @@ def render_progress(progress, elapsed: float, width: int = 24) -> str:
         messages = f"[{bar}] {scanned:,}/{expected:,} messages"
     else:
         messages, eta = f"{scanned:,} messages", ""
-    mailboxes = f"{progress.done}/{len(progress.jobs)} jobs"
+    boxes = progress.mailboxes()
+    mailboxes = f"{sum(1 for m in boxes if m['done'] == m['jobs'])}/{len(boxes)} mailboxes"
+    if len(progress.jobs) > len(boxes):             # some were cut into slices
+        mailboxes += f" ({progress.done}/{len(progress.jobs)} slices)"
     return "  ".join(p for p in (messages, mailboxes, f"{progress.flagged} flagged", eta) if p)
 
 

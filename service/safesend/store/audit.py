@@ -37,6 +37,8 @@ from .models import AuditEntry, utcnow
 log = logging.getLogger("safesend.audit")
 
 GENESIS = "0" * 64
+# Callers pass who acts (the store never looks at the request); a caller that knows no one.
+UNKNOWN_ACTOR = "unknown"
 
 
 @dataclass(frozen=True)
@@ -50,12 +52,13 @@ class ChainStatus:
 
 def append(session: Session, tenant_id: str, actor: str, action: str, target: str = "",
            details: dict | None = None) -> AuditEntry:
-    """Add an entry after the tenant's newest one."""
+    """Add an entry after the tenant's newest one. `actor` is who made the change
+    (an address, "key:<id>", "cli"): the caller's to say."""
     _lock_chain(session, tenant_id)
     last = session.scalar(select(AuditEntry).where(AuditEntry.tenant_id == tenant_id)
                           .order_by(AuditEntry.seq.desc()).limit(1))
     entry = AuditEntry(tenant_id=tenant_id, seq=(last.seq + 1) if last else 1,
-                       created_at=utcnow(), actor=(actor or _request_actor())[:320],
+                       created_at=utcnow(), actor=(actor or UNKNOWN_ACTOR)[:320],
                        action=action, target=target[:200], details=details or {},
                        prev_hash=last.hash if last else GENESIS)
     entry.hash = entry_mac(entry, _keys(session).chain)
@@ -229,15 +232,3 @@ def _lock_chain(session: Session, tenant_id: str) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
                         {"key": f"safesend-audit:{tenant_id}"})
 
-
-def _request_actor() -> str:
-    """Who is calling, for store functions called without an actor (the JSON
-    API's roster DELETE predates the argument). Outside a request: unknown."""
-    try:
-        from flask import g, has_request_context
-    except ImportError:  # pragma: no cover - flask is a dependency
-        return "unknown"
-    principal = g.get("principal") if has_request_context() else None
-    if principal is None:
-        return "unknown"
-    return principal.email or principal.subject

@@ -9,13 +9,14 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import Select, String, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..spreadsheet import safe_cell
+from .filter_args import TextFilter, day_bounds
 from .models import AuditEntry
 
 # What an entry is about, for the "what" filter: the action's first part.
@@ -26,7 +27,7 @@ CSV_COLUMNS = ("seq", "time", "actor", "action", "target", "details", "hash", "p
 
 
 @dataclass(frozen=True)
-class AuditFilter:
+class AuditFilter(TextFilter):
     actor: str = ""      # part of who made the change
     kind: str = ""       # one of KINDS
     since: str = ""      # ISO dates, inclusive
@@ -34,22 +35,9 @@ class AuditFilter:
     q: str = ""          # free text: action, target, details
 
     @classmethod
-    def from_args(cls, args) -> tuple[AuditFilter, dict[str, str]]:
-        errors: dict[str, str] = {}
-        values = {name: (args.get(name) or "").strip()[:200] for name in cls.__dataclass_fields__}
-        for name in ("since", "until"):
-            if values[name] and day_start(values[name]) is None:
-                errors[name], values[name] = "Use a date like 2026-01-31.", ""
+    def _checked(cls, values: dict[str, str], errors: dict[str, str]) -> None:
         if values["kind"] and values["kind"] not in KINDS:
             errors["kind"], values["kind"] = "Unknown kind of change.", ""
-        return cls(**values), errors
-
-    def args(self) -> dict[str, str]:
-        return {k: v for k, v in asdict(self).items() if v}
-
-    @property
-    def active(self) -> bool:
-        return bool(self.args())
 
 
 def audit_query(tenant_id: str, flt: AuditFilter) -> Select:
@@ -58,10 +46,11 @@ def audit_query(tenant_id: str, flt: AuditFilter) -> Select:
         query = query.where(func.lower(AuditEntry.actor).contains(flt.actor.lower(), autoescape=True))
     if flt.kind:
         query = query.where(AuditEntry.action.startswith(flt.kind + ".", autoescape=True))
-    if flt.since:
-        query = query.where(AuditEntry.created_at >= day_start(flt.since))
-    if flt.until:
-        query = query.where(AuditEntry.created_at < day_start(flt.until) + timedelta(days=1))
+    since, until = day_bounds(flt.since, flt.until)
+    if since:
+        query = query.where(AuditEntry.created_at >= since)
+    if until:
+        query = query.where(AuditEntry.created_at < until)
     if flt.q:
         needle = flt.q.lower()
         query = query.where(or_(*(func.lower(column).contains(needle, autoescape=True) for column in (
@@ -103,10 +92,3 @@ def _iso(moment: datetime) -> str:
     moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
-
-def day_start(value: str) -> datetime | None:
-    """Midnight UTC of an ISO date typed into a filter, or None when it is not one."""
-    try:
-        return datetime.combine(date.fromisoformat(value), time.min, tzinfo=UTC)
-    except ValueError:
-        return None

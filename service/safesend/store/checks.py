@@ -1,11 +1,10 @@
-"""Check records: what was checked and decided, never what was written."""
+"""Check records: what was checked and decided, never what was written.
+
+Listing and filtering them (with their overrides) is check_log.py."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
-from sqlalchemy import Select, func, insert, select
+from sqlalchemy import insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -15,17 +14,7 @@ from ..message import Message
 from ..verdict import Verdict
 from . import internal_errors
 from .check_students import record_check_students
-from .models import Check, CheckFinding, Override
-
-
-@dataclass
-class CheckFilter:
-    sender: str | None = None
-    rule: str | None = None
-    action: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-
+from .models import Check, CheckFinding
 
 # Built once: a statement with its values given as parameters compiles once per process.
 _INSERT_CHECK = insert(Check.__table__)
@@ -69,39 +58,3 @@ def record_check(connection: Connection, tenant_id: str, message: Message, verdi
 def get_check(session: Session, tenant_id: str, check_id: str) -> Check | None:
     row = session.get(Check, check_id)
     return row if row is not None and row.tenant_id == tenant_id else None
-
-
-def filtered(query: Select, model, flt: CheckFilter) -> Select:
-    """Apply a CheckFilter to a query over Check (joined as needed)."""
-    if flt.sender:
-        query = query.where(Check.sender == flt.sender.lower())
-    if flt.action:
-        query = query.where(Check.action == flt.action)
-    if flt.rule:
-        query = query.where(Check.id.in_(select(CheckFinding.check_id)
-                                         .where(CheckFinding.rule == flt.rule)))
-    if flt.since:
-        query = query.where(model.created_at >= flt.since)
-    if flt.until:
-        query = query.where(model.created_at < flt.until)
-    return query
-
-
-def list_checks(session: Session, tenant_id: str, flt: CheckFilter, limit: int,
-                offset: int) -> tuple[list[Check], int]:
-    base = filtered(select(Check).where(Check.tenant_id == tenant_id), Check, flt)
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    rows = session.scalars(base.order_by(Check.created_at.desc(), Check.id)
-                           .limit(limit).offset(offset))
-    return list(rows), total
-
-
-def list_overrides(session: Session, tenant_id: str, flt: CheckFilter, limit: int | None,
-                   offset: int = 0) -> tuple[list[Override], int]:
-    base = filtered(select(Override).join(Override.check).where(Override.tenant_id == tenant_id),
-                    Override, flt)
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    query = base.order_by(Override.created_at.desc(), Override.id.desc()).offset(offset)
-    if limit is not None:
-        query = query.limit(limit)
-    return list(session.scalars(query)), total

@@ -70,7 +70,7 @@ def roster_blob(session: Session, snapshot_id: int) -> bytes | None:
     return session.scalar(select(RosterSnapshot.data).where(RosterSnapshot.id == snapshot_id))
 
 
-def remove_roster(session: Session, tenant_id: str, actor: str = "") -> bool:
+def remove_roster(session: Session, tenant_id: str, actor: str) -> bool:
     """Stop using the roster; it stays restorable as the previous one."""
     current = roster_summary(session, tenant_id)
     if current is None:

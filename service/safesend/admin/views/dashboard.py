@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 
 from flask import render_template, request
 
+from ...store import stats
 from ...store.db import transaction
 from ...store.policies import current_policy
-from .. import bp, stats
+from .. import bp
 from ..charts import Series, sparkline, stacked_bars
 from ..filters import RULE_LABELS
 from ..guard import current_user, page, services

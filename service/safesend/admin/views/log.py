@@ -3,28 +3,28 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import parse_qsl, urlsplit
 
 from flask import Response, redirect, render_template, request, stream_with_context, url_for
 
-from ...store.checks import get_check
-from ...store.db import transaction
-from ...store.overrides import record_export
-from .. import bp
-from ..csv_export import stream_csv
-from ..filters import RULE_LABELS
-from ..guard import current_user, page, services
-from ..log_query import (
+from ...store.check_log import (
     ACTIONS,
     STATUSES,
-    LogFilter,
+    LogForm,
     enforced_rules,
     every_row,
-    filter_of_log_url,
     neighbours,
     page_of,
     review_of,
     sender_domains,
+    stream_csv,
 )
+from ...store.checks import get_check
+from ...store.db import transaction
+from ...store.overrides import record_export
+from .. import bp
+from ..filters import RULE_LABELS
+from ..guard import current_user, page, services
 from ..paging import Paging, requested_page
 from ..review import mark_reviewed, undo_review
 from .errors import not_found
@@ -35,11 +35,11 @@ PER_PAGE = 25
 @bp.get("/log")
 @page("overrides:read")
 def log():
-    flt, errors = LogFilter.from_args(request.args)
+    flt, errors = LogForm.from_args(request.args)
     number = requested_page(request.args)
     tenant = current_user().tenant_id
     with transaction(services().sessions) as db:
-        rows, total = page_of(db, tenant, flt, number, PER_PAGE)
+        rows, total = page_of(db, tenant, flt.log_filter(), PER_PAGE, (number - 1) * PER_PAGE)
         items = [_row(check) for check in rows]
         schools = sender_domains(db, tenant)
     return render_template("admin/log.html", flt=flt, errors=errors, items=items,
@@ -50,12 +50,13 @@ def log():
 @bp.get("/log.csv")
 @page("overrides:read")
 def log_csv():
-    flt, _ = LogFilter.from_args(request.args)
+    form, _ = LogForm.from_args(request.args)
+    flt = form.log_filter()
     tenant = current_user().tenant_id
     with transaction(services().sessions) as db:
         # Audit trail: who exported what, before the first byte goes out.
-        _, total = page_of(db, tenant, flt, 1, 1)
-        record_export(db, tenant, current_user().email, "console", "csv", total, flt.args())
+        _, total = page_of(db, tenant, flt, 1)
+        record_export(db, tenant, current_user().email, "console", "csv", total, form.args())
 
     def rows():
         with transaction(services().sessions) as db:
@@ -76,7 +77,7 @@ def log_entry(check_id: str):
         item = _row(check)
         findings = sorted(check.findings, key=lambda f: (f.audit, f.rule))
         back = _back(request.args.get("back"))
-        newer, older = neighbours(db, current_user().tenant_id, filter_of_log_url(back), check)
+        newer, older = neighbours(db, current_user().tenant_id, _filter_of_log_url(back), check)
     return render_template("admin/log_entry.html", item=item, findings=findings, back=back,
                            newer=newer, older=older, done=request.args.get("done", ""))
 
@@ -114,6 +115,12 @@ def _back(target: str | None) -> str:
     if target and (target == "/admin/log" or target.startswith("/admin/log?")):
         return target
     return url_for("admin.log")
+
+
+def _filter_of_log_url(url: str):
+    """The filter a log page address carries ('/admin/log?status=...'): for next/previous."""
+    form, _ = LogForm.from_args(dict(parse_qsl(urlsplit(url).query)))
+    return form.log_filter()
 
 
 def _row(check) -> dict:

@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 from flask import redirect, render_template, request, url_for
 
 from ...policy import dump_policy_yaml, parse_policy
+from ...store import stats
 from ...store.db import transaction
 from ...store.policies import current_policy, list_versions, policy_at, save_policy
-from .. import bp, stats
+from .. import bp
 from ..guard import current_user, page, services
 from ..policy_diff import changes, describe
 from ..policy_form import display_values, document_from_form, errors_by_field, sections, validated

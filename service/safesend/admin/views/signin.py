@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import redirect, render_template, request, url_for
 from flask import session as cookie
 
-from ...accounts import SignInRefused, sign_in_methods, throttle, user_for_identity
 from ...accounts import session as console_session
+from ...accounts import sign_in_methods, throttle
 from ...accounts.passwords import (
     WeakPassword,
     check_strength,
@@ -14,6 +14,7 @@ from ...accounts.passwords import (
     needs_rehash,
     verify_password,
 )
+from ...identity.signin import SignInRefused, user_for_identity
 from ...store import users
 from ...store.db import transaction
 from .. import bp

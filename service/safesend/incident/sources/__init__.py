@@ -65,6 +65,19 @@ class Window:
         return self.until is None or moment < self.until
 
 
+def slice_window(plan: JobPlan, window: Window) -> Window:
+    """The dates one job reads: its slice's half-open [after, before) when the
+    mailbox was cut into date slices (see slices.py), else the scan's window."""
+    bounds = plan.bounds or {}
+    if "after" not in bounds and "before" not in bounds:
+        return window
+    return Window(_moment(bounds.get("after")), _moment(bounds.get("before")))
+
+
+def _moment(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
 class Source(Protocol):
     kind: str
 

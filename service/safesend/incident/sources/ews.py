@@ -11,6 +11,11 @@ Per mailbox: GetFolder (the distinguished folder ``sentitems``), FindItem over
 it ordered by ``DateTimeSent`` with an indexed page view (``Offset``), then
 GetItem with ``MimeContent`` for a page of ids. The checkpoint is the offset
 of the next message; ``ErrorServerBusy`` is waited out as Exchange asks.
+
+A large mailbox is cut into date slices (see slices.py): a job counts its
+dates (FindItem for ids only, 1,000 a page, under the same restriction on
+``DateTimeSent``), finds the first and last message with a one-item view,
+and each slice reads ``datetime_sent >= after and datetime_sent < before``.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from . import JobPlan, SourceError, SourceMessage, Window
+from . import JobPlan, SourceError, SourceMessage, Window, slice_window
 
 log = logging.getLogger("safesend.incident")
 
@@ -31,6 +36,7 @@ MAX_RETRIES = 5
 
 class EwsSentItems:
     kind = "ews"
+    exact_counts = True
 
     def __init__(self, backend: Any, *, impersonate: bool = True, page_size: int = PAGE_SIZE,
                  sleep: Callable[[float], None] = time.sleep):
@@ -38,6 +44,7 @@ class EwsSentItems:
         self.impersonate = impersonate
         self.page_size = page_size
         self.sleep = sleep
+        self._folders: dict[str, Any] = {}
 
     def plan(self, mailboxes: tuple[str, ...], window: Window) -> list[JobPlan]:
         return [JobPlan(m) for m in mailboxes]
@@ -45,28 +52,53 @@ class EwsSentItems:
     def messages(self, plan: JobPlan, checkpoint: dict[str, Any] | None,
                  window: Window) -> Iterator[SourceMessage]:
         offset = int((checkpoint or {}).get("offset", 0))
-        folder = self._retrying(lambda: self._sent_folder(plan.mailbox))
-        query = folder.all()
-        if window.since is not None:
-            query = query.filter(datetime_sent__gte=_ews_time(window.since))
-        if window.until is not None:
-            query = query.filter(datetime_sent__lt=_ews_time(window.until))
+        dates = slice_window(plan, window)
+        folder, query = self._query(plan.mailbox, dates)
         query = query.order_by("datetime_sent").only("id", "changekey", "datetime_sent")
         while True:
             page = self._retrying(lambda q=query, o=offset: list(q[o:o + self.page_size]))
-            ids = [item for item in page if not isinstance(item, Exception)]
-            if not ids:
+            listed = [item for item in page if not isinstance(item, Exception)]
+            if not listed:
                 return
+            # A listed message outside the slice's dates is another slice's: not fetched.
+            ids = [i for i in listed if dates.holds(_plain_time(i.datetime_sent))]
             full = self._retrying(lambda ids=ids: list(folder.account.fetch(
-                ids=[(i.id, i.changekey) for i in ids], only_fields=["mime_content", "datetime_sent"])))
-            for n, item in enumerate(full):
+                ids=[(i.id, i.changekey) for i in ids], only_fields=["mime_content", "datetime_sent"]))) \
+                if ids else []
+            fetched = {i.id: item for i, item in zip(ids, full, strict=False)}
+            for listing in listed:
                 offset += 1
-                raw = b"" if isinstance(item, Exception) else (item.mime_content or b"")
-                sent = None if isinstance(item, Exception) else item.datetime_sent
-                key = ids[n].id if n < len(ids) else f"offset-{offset}"
-                yield SourceMessage(key, bytes(raw), {"offset": offset}, _plain_time(sent))
+                item = fetched.get(listing.id)
+                raw = b"" if item is None or isinstance(item, Exception) else (item.mime_content or b"")
+                yield SourceMessage(listing.id, bytes(raw), {"offset": offset},
+                                    _plain_time(listing.datetime_sent))
             if len(page) < self.page_size:
                 return
+
+    def count(self, mailbox: str, dates: Window) -> int:
+        _, query = self._query(mailbox, dates)
+        return int(self._retrying(lambda: query.count(page_size=1000)))
+
+    def span(self, mailbox: str, dates: Window):
+        _, query = self._query(mailbox, dates)
+        ends = []
+        for order in ("datetime_sent", "-datetime_sent"):
+            first = self._retrying(lambda o=order: list(query.order_by(o).only("datetime_sent")[0:1]))
+            ends.append(_plain_time(first[0].datetime_sent)
+                        if first and not isinstance(first[0], Exception) else None)
+        return ends[0], ends[1]
+
+    def _query(self, mailbox: str, dates: Window):
+        """Sent Items restricted to [since, until) on DateTimeSent."""
+        if mailbox not in self._folders:           # a job asks several times while it cuts its dates
+            self._folders[mailbox] = self._retrying(lambda: self._sent_folder(mailbox))
+        folder = self._folders[mailbox]
+        query = folder.all()
+        if dates.since is not None:
+            query = query.filter(datetime_sent__gte=_ews_time(dates.since))
+        if dates.until is not None:
+            query = query.filter(datetime_sent__lt=_ews_time(dates.until))
+        return folder, query
 
     def _sent_folder(self, mailbox: str) -> Any:
         from exchangelib import DELEGATE, IMPERSONATION, Account

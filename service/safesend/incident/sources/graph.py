@@ -17,12 +17,18 @@ Per mailbox:
 2. ``GET /users/{mailbox}/messages/{id}/$value``: the message's MIME.
 
 The checkpoint is the page being read and the position in it.
+
+A large mailbox is cut into date slices (see slices.py): the job counts its
+dates with ``$count=true`` (``@odata.count``) under the same ``$filter``, finds
+the mailbox's first and last ``sentDateTime`` with ``$orderby`` and ``$top=1``,
+and each slice reads ``sentDateTime ge after and sentDateTime lt before``. A
+listed message outside its slice's dates is passed over before its MIME is read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -30,7 +36,7 @@ from urllib.parse import quote
 import requests
 
 from ...directory.base import ConfigReader, Deadline, DirectoryConfigError
-from . import JobPlan, SourceError, SourceMessage, Window
+from . import JobPlan, SourceError, SourceMessage, Window, slice_window
 
 PAGE_SIZE = 100
 REQUEST_BUDGET_SECONDS = 300.0       # one request, its throttling waits included
@@ -38,6 +44,7 @@ REQUEST_BUDGET_SECONDS = 300.0       # one request, its throttling waits include
 
 class GraphSentItems:
     kind = "graph"
+    exact_counts = True
 
     def __init__(self, backend: Any, page_size: int = PAGE_SIZE):
         self.backend = backend           # directory.graph.GraphBackend: sign-in, throttling, errors
@@ -50,20 +57,25 @@ class GraphSentItems:
                  window: Window) -> Iterator[SourceMessage]:
         user = quote(plan.mailbox, safe="@")
         base = self.backend.graph_base_url
+        dates = slice_window(plan, window)
         page_url: str | None = (checkpoint or {}).get("page")
         skip = int((checkpoint or {}).get("index", 0))
-        first_params = None if page_url else self._first_page_params(window)
-        url = page_url or f"{base}/users/{user}/mailFolders/sentitems/messages"
+        first_params = None if page_url else self._first_page_params(dates)
+        url = page_url or self._sent_items(plan.mailbox)
         while url:
             body = self._json(url, first_params)
             entries = [m for m in body.get("value") or [] if isinstance(m, dict) and m.get("id")]
             for index, entry in enumerate(entries):
                 if index < skip:
                     continue
+                position = {"page": page_url, "index": index + 1}
+                sent_at = _graph_date(entry.get("sentDateTime"))
+                if not dates.holds(sent_at):          # another slice's (the server's filter is the guard)
+                    yield SourceMessage(entry["id"], b"", position, sent_at)
+                    continue
                 raw = self._get(f"{base}/users/{user}/messages/{quote(entry['id'], safe='')}/$value",
                                 None).content
-                yield SourceMessage(entry["id"], raw, {"page": page_url, "index": index + 1},
-                                    _graph_date(entry.get("sentDateTime")))
+                yield SourceMessage(entry["id"], raw, position, sent_at)
             next_link = body.get("@odata.nextLink")
             if next_link and not next_link.startswith(self.backend._graph_origin + "/"):
                 raise SourceError("Microsoft Graph sent a next-page link to another host; not following it",
@@ -71,16 +83,32 @@ class GraphSentItems:
             url = page_url = next_link
             first_params, skip = None, 0
 
-    def _first_page_params(self, window: Window) -> dict[str, str]:
-        params = {"$select": "id,sentDateTime", "$orderby": "sentDateTime", "$top": str(self.page_size)}
-        conditions = []
-        if window.since is not None:
-            conditions.append(f"sentDateTime ge {window.since.strftime('%Y-%m-%dT%H:%M:%SZ')}")
-        if window.until is not None:
-            conditions.append(f"sentDateTime lt {window.until.strftime('%Y-%m-%dT%H:%M:%SZ')}")
-        if conditions:
-            params["$filter"] = " and ".join(conditions)
-        return params
+    def count(self, mailbox: str, dates: Window) -> int:
+        """How many sent messages the dates hold (Graph's @odata.count)."""
+        params = {"$select": "id", "$top": "1", "$count": "true", **_date_filter(dates)}
+        count = self._json(self._sent_items(mailbox), params).get("@odata.count")
+        if not isinstance(count, int) or count < 0:
+            raise SourceError("Microsoft Graph did not say how many messages a mailbox's Sent Items hold",
+                              retryable=False)
+        return count
+
+    def span(self, mailbox: str, dates: Window) -> tuple[datetime | None, datetime | None]:
+        """The first and last sentDateTime within the dates."""
+        ends = []
+        for order in ("sentDateTime", "sentDateTime desc"):
+            params = {"$select": "id,sentDateTime", "$orderby": order, "$top": "1", **_date_filter(dates)}
+            entries = self._json(self._sent_items(mailbox), params).get("value") or []
+            ends.append(_graph_date(entries[0].get("sentDateTime"))
+                        if entries and isinstance(entries[0], dict) else None)
+        return ends[0], ends[1]
+
+    def _sent_items(self, mailbox: str) -> str:
+        user = quote(mailbox, safe="@")
+        return f"{self.backend.graph_base_url}/users/{user}/mailFolders/sentitems/messages"
+
+    def _first_page_params(self, dates: Window) -> dict[str, str]:
+        return {"$select": "id,sentDateTime", "$orderby": "sentDateTime", "$top": str(self.page_size),
+                **_date_filter(dates)}
 
     def _json(self, url: str, params: dict[str, str] | None) -> dict[str, Any]:
         response = self._get(url, params)
@@ -104,6 +132,16 @@ class GraphSentItems:
 
     def close(self) -> None:
         self.backend.close()
+
+
+def _date_filter(dates: Window) -> dict[str, str]:
+    """[since, until) as Graph's $filter (whole seconds: cuts and --since/--until fall on them)."""
+    conditions = []
+    if dates.since is not None:
+        conditions.append(f"sentDateTime ge {dates.since.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}")
+    if dates.until is not None:
+        conditions.append(f"sentDateTime lt {dates.until.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}")
+    return {"$filter": " and ".join(conditions)} if conditions else {}
 
 
 def _mail_wording(text: str) -> str:

@@ -19,7 +19,7 @@ import jwt
 import msal
 
 from ..config import Settings
-from .identity import ExternalIdentity, SignInRefused
+from .signin import ExternalIdentity, SignInRefused
 
 log = logging.getLogger("safesend.accounts")
 

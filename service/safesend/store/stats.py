@@ -13,8 +13,8 @@ from sqlalchemy import DateTime, Integer, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from ..rules import RULES
-from ..store import internal_errors as internal_error_store
-from ..store.models import Check, CheckFinding, Override
+from . import internal_errors as internal_error_store
+from .models import Check, CheckFinding, Override
 
 HIGH_SEVERITY = ("confirm", "block")
 

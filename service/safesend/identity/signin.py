@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from ..accounts.roles import role_from_groups
 from ..store import users
 from ..store.models import User
-from .roles import role_from_groups
 
 
 class SignInRefused(Exception):

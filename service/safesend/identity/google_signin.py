@@ -22,7 +22,7 @@ import requests
 from google.oauth2 import id_token as google_id_token
 
 from ..config import Settings
-from .identity import ExternalIdentity, SignInRefused
+from .signin import ExternalIdentity, SignInRefused
 
 log = logging.getLogger("safesend.accounts")
 
