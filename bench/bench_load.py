@@ -14,6 +14,9 @@ same machine in the same run, one after the other:
    (a CSV that an extraction worker must read and scan): the quick
    checks' p99 next to their p99 without the slow ones.
 
+4. `safesend check` of one small text-only message (SQLite, a database
+   already created): the best wall time and CPU time of --cli-runs.
+
 Prints numbers; asserts nothing. The machine is shared: compare the two
 code versions measured in the same run rather than figures across runs.
 "server CPU" is the gunicorn processes' CPU time per check in the
@@ -44,7 +47,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from messages import check_request, parents  # noqa: E402
+from messages import check_request, eml_bytes, parents  # noqa: E402
 
 PG_BASE = os.environ.get("SAFESEND_TEST_POSTGRES", "postgresql+psycopg://root@127.0.0.1:5432/test")
 BIN = Path(sys.executable).parent
@@ -202,6 +205,29 @@ def measure(label: str, code: Path | None, args, quick_body: str, slow_body: byt
     return result
 
 
+def cli_times(code: Path | None, runs: int) -> tuple[float, float]:
+    """(wall, CPU) seconds of `safesend check small.eml`, each the best of `runs`,
+    after one run that creates and migrates the instance's SQLite database."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-cli-"))
+    small = folder / "small.eml"
+    small.write_bytes(eml_bytes(to=parents(3), subject="Field trip", body="See you Friday."))
+    env = {k: v for k, v in os.environ.items() if k not in ("SAFESEND_DATABASE_URL", "SAFESEND_TESTING")}
+    env.update(SAFESEND_INSTANCE_PATH=str(folder / "instance"), SAFESEND_SECRET_KEY="bench-secret")
+    if code is not None:
+        env["PYTHONPATH"] = str(code)
+    argv = [sys.executable, "-m", "safesend.cli", "check", str(small)]
+    subprocess.run(argv, env=env, check=True, capture_output=True)
+    walls, cpus = [], []
+    for _ in range(runs):
+        before, started = os.times(), time.perf_counter()
+        subprocess.run(argv, env=env, check=True, capture_output=True)
+        walls.append(time.perf_counter() - started)
+        after = os.times()
+        cpus.append((after.children_user - before.children_user)
+                    + (after.children_system - before.children_system))
+    return min(walls), min(cpus)
+
+
 def report(r: dict) -> None:
     print(f"{r['label']}:")
     print(f"  throughput      {r['throughput']:6.0f} checks/s  p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms"
@@ -211,6 +237,9 @@ def report(r: dict) -> None:
     print(f"  + 8 x 5 MB      {r['mixed_rate']:6.0f} checks/s  p50 {r['mixed_p50']:6.1f} ms"
           f"  p99 {r['mixed_p99']:6.1f} ms  non-200 {r['mixed_errors']}"
           f"  ({r['slow_done']} attachment checks done)")
+    if "cli_wall" in r:
+        print(f"  safesend check  {r['cli_wall']:6.2f} s wall, {r['cli_cpu']:.2f} s CPU"
+              f" (one small text-only message, best of {r['cli_runs']})")
 
 
 def main() -> None:
@@ -223,6 +252,7 @@ def main() -> None:
     parser.add_argument("--rate-clients", type=int, default=20)
     parser.add_argument("--baseline-ref", help="also measure this commit (e.g. the code before a change)")
     parser.add_argument("--rounds", type=int, default=1, help="alternate baseline and working tree")
+    parser.add_argument("--cli-runs", type=int, default=5, help="`safesend check` runs (0: skip)")
     args = parser.parse_args()
     if shutil.which("hey") is None:
         sys.exit("bench_load.py needs `hey`: apt-get install hey")
@@ -243,7 +273,11 @@ def main() -> None:
         runs.insert(0, (f"baseline {args.baseline_ref}", checkout(args.baseline_ref)))
     for round_ in range(1, args.rounds + 1):  # alternate, so drifting load hits both alike
         for label, code in runs:
-            report(measure(f"{label} (round {round_})", code, args, quick.name, slow_body))
+            result = measure(f"{label} (round {round_})", code, args, quick.name, slow_body)
+            if args.cli_runs:
+                result["cli_wall"], result["cli_cpu"] = cli_times(code, args.cli_runs)
+                result["cli_runs"] = args.cli_runs
+            report(result)
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 

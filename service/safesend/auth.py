@@ -74,12 +74,20 @@ def authenticate() -> Principal:
 
 def _from_api_key(token: str) -> Principal | None:
     services = current_app.extensions["safesend"]
+    # A key verified a moment ago is not read again (hot_reads.py: a revocation
+    # through this process clears it at once, one elsewhere within seconds).
+    digest = apikeys.hash_key(token)
+    principal = services.verified_keys.get(digest)
+    if principal is not None:
+        return principal
     with transaction(services.reads or services.sessions) as session:  # one autocommit SELECT
         row = apikeys.find_active_key(session, token)
         if row is None:
             return None
-        return Principal(tenant_id=row.tenant_id, subject=f"key:{row.id}", role=row.role,
-                         method="api_key")
+        principal = Principal(tenant_id=row.tenant_id, subject=f"key:{row.id}", role=row.role,
+                              method="api_key")
+    services.verified_keys.put(digest, principal)
+    return principal
 
 
 def require(permission: str):

@@ -16,7 +16,8 @@ from contextlib import contextmanager
 from .auth import Principal
 from .engine import evaluate
 from .facts import CheckContext
-from .fingerprint import message_fingerprint
+from .fingerprint import content_digest, message_fingerprint
+from .gate.stamp import make_stamp
 from .message import Message
 from .policy import Policy
 from .store.checks import record_check
@@ -48,21 +49,30 @@ def heavy_slot(services, message: Message):
 
 def prepare_check(services, tenant_id: str) -> tuple[Policy, CheckContext]:
     """The tenant's current policy and check context: one autocommit query
-    (plus the policy document or roster blob when they changed)."""
+    (plus the policy document or roster blob when they changed), none while cached."""
+    cached = services.cached_check_inputs(tenant_id)
+    if cached is not None:
+        return cached
     with transaction(services.reads or services.sessions) as session:
         return services.check_inputs(session, tenant_id)
 
 
 def run_check(services, principal: Principal, message: Message, policy: Policy,
-              context: CheckContext) -> Verdict:
+              context: CheckContext, stamp_key: bytes | None = None) -> Verdict:
+    """Evaluate, record, and return the verdict. With `stamp_key`, a verdict that
+    does not block carries the mail-flow gate's stamp (gate/stamp.py)."""
     started = time.perf_counter()
     with heavy_slot(services, message):
         verdict, facts = evaluate(message, policy, context)  # no connection is held here
     elapsed_ms = int((time.perf_counter() - started) * 1000)
-    with transaction(services.sessions) as session:
-        record_check(session, principal.tenant_id, message, verdict, facts,
-                     message_fingerprint(message, services.fingerprint_key),
+    digest = content_digest(message)  # once, for the fingerprint and the stamp
+    with services.engine.begin() as connection:  # committed before the verdict is returned
+        record_check(connection, principal.tenant_id, message, verdict, facts,
+                     message_fingerprint(message, services.fingerprint_key, digest),
                      actor=principal.email or principal.subject, duration_ms=elapsed_ms)
+    if stamp_key is not None and verdict.action != "block":
+        # The gate honours the stamp only while the check is allowed, warned or overridden.
+        verdict.stamp = make_stamp(message, verdict.check_id, stamp_key, digest)
     # Counts and names only: never subject, body or attachment content.
     log.info("check %s tenant=%s action=%s rules=%s recipients=%d attachments=%d ms=%d",
              verdict.check_id, principal.tenant_id, verdict.action,

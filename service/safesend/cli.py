@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
 from .actions import rank
-from .config import load_settings
-from .store.db import transaction
-from .store.tenants import DEFAULT_TENANT
+from .config import DEFAULT_TENANT, load_settings
 
 EXIT_OK, EXIT_WARN, EXIT_ERROR = 0, 1, 2
+
+
+@contextmanager
+def transaction(sessions):
+    """store.db.transaction, imported when a command uses the database: `safesend check`
+    on SQLite never imports SQLAlchemy (see _check_setup)."""
+    from .store.db import transaction as store_transaction
+
+    with store_transaction(sessions) as session:
+        yield session
 
 
 def _services(migrate: bool = True):
@@ -25,7 +34,29 @@ def _services(migrate: bool = True):
     return build_services(load_settings(), migrate=migrate)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command groups of other packages are imported when named: their modules
+    import SQLAlchemy, which `safesend check` on SQLite does without."""
+
+    LAZY = {
+        "incident": ("safesend.incident.commands", "incident"),  # incident response (issue 12)
+        "vault": ("safesend.incident.cli", "vault"),
+        "gate": ("safesend.gate.cli", "gate"),                   # mail-flow gate (issue 14)
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.LAZY and cmd_name not in self.commands:
+            import importlib
+
+            module, name = self.LAZY[cmd_name]
+            self.add_command(getattr(importlib.import_module(module), name), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """SafeSend: send-time safety checks for school email."""
     from .logsafe import install
@@ -116,11 +147,15 @@ def _check_setup(policy_file: str | None):
     """Policy and context for `check`. Reading needs no migration check (importing
     Alembic costs more than the check itself); a database that is not ready yet,
     or a policy file to sync (SAFESEND_POLICY), takes the migrating path."""
+    settings = load_settings()
+    if not settings.policy_file:
+        quick = _check_setup_sqlite(settings, policy_file)
+        if quick is not None:
+            return quick
     from sqlalchemy.exc import SQLAlchemyError
 
     from .policy import load_policy_file
 
-    settings = load_settings()
     for migrate in ((True,) if settings.policy_file else (False, True)):
         services = _services(migrate=migrate)
         try:
@@ -133,6 +168,32 @@ def _check_setup(policy_file: str | None):
                 raise
             services.close()  # no tables yet, or an older schema: migrate, then read
     raise AssertionError("unreachable")
+
+
+def _check_setup_sqlite(settings, policy_file: str | None):
+    """Policy and context read from a SQLite file with the standard library (importing
+    SQLAlchemy costs more than the check); None when this cannot serve: another database,
+    no tables yet, or a policy with directory look-ups (the service's Directory handles those)."""
+    from .store.sqlite_reads import current_inputs
+
+    inputs = current_inputs(settings.database_url, DEFAULT_TENANT)
+    if inputs is None:
+        return None
+    version, document, roster_blob = inputs
+    from .policy import load_policy_file, parse_policy
+
+    if policy_file:
+        policy = load_policy_file(policy_file)
+    else:
+        policy = parse_policy(document, version=version) if document is not None else parse_policy({})
+    if policy.directory:
+        return None
+    from .check_context import check_context, load_roster
+    from .fingerprint import derive_key
+
+    roster = (load_roster(roster_blob, derive_key(settings.secret_key, "roster"), DEFAULT_TENANT)
+              if roster_blob is not None else None)
+    return policy, check_context(roster)
 
 
 def _write_or_print(text: str, output: str | None, what: str) -> None:
@@ -570,16 +631,6 @@ def audit_verify(tenant: str | None) -> None:
     sys.exit(EXIT_WARN if broken else EXIT_OK)
 
 
-def _add_command_groups() -> None:
-    from .gate.cli import gate
-    from .incident.cli import vault
-    from .incident.commands import incident
-
-    main.add_command(incident)
-    main.add_command(vault)
-    main.add_command(gate)  # mail-flow gate (issue 14)
-
-
 # Incident response (issue 12): workers for sent-mail scan jobs.
 @main.command()
 @click.option("--threads", default=1, show_default=True, type=int, help="Jobs this worker runs at once.")
@@ -589,8 +640,6 @@ def worker(threads: int) -> None:
 
     run_worker(threads)
 
-
-_add_command_groups()
 
 if __name__ == "__main__":
     main()

@@ -11,6 +11,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+DEFAULT_TENANT = "default"  # here, not in store/, so commands can name it without importing SQLAlchemy
+
 
 @dataclass
 class Settings:
@@ -29,6 +31,7 @@ class Settings:
     db_max_overflow: int = 20
     db_pool_timeout: float = 30.0
     heavy_checks: int = 2  # checks with big attachments evaluated at once per process
+    read_cache_seconds: float = 2.0  # API keys and policy/roster versions reused per process (hot_reads.py)
     # Outlook add-in and Entra ID tokens (issue 4): see addin/ and identity/.
     entra_client_id: str = ""
     entra_audiences: list[str] = field(default_factory=list)   # extra accepted audiences (App ID URI)
@@ -88,6 +91,7 @@ def load_settings(overrides: dict | None = None) -> Settings:
         db_max_overflow=int(_given(env.get("db_max_overflow"), 20)),
         db_pool_timeout=float(env.get("db_pool_timeout") or 30),
         heavy_checks=max(1, int(env.get("heavy_checks") or 2)),
+        read_cache_seconds=max(0.0, float(_given(env.get("read_cache_seconds"), 2.0))),
         # Outlook add-in and Entra ID tokens (issue 4).
         entra_client_id=str(env.get("entra_client_id", "")).strip(),
         entra_audiences=_list(env.get("entra_audience", "")),

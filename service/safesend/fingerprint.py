@@ -27,8 +27,9 @@ def derive_key(secret: str, purpose: str) -> bytes:
     return hmac.new(secret.encode("utf-8"), purpose.encode("utf-8"), hashlib.sha256).digest()
 
 
-def message_fingerprint(message: Message, key: bytes) -> str:
-    return hmac.new(key, content_digest(message), hashlib.sha256).hexdigest()
+def message_fingerprint(message: Message, key: bytes, digest: bytes | None = None) -> str:
+    """`digest`: the message's content_digest when the caller has it already."""
+    return hmac.new(key, digest or content_digest(message), hashlib.sha256).hexdigest()
 
 
 def content_digest(message: Message) -> bytes:

@@ -36,7 +36,7 @@ class Recipient:
     def domain(self) -> str:
         return domain_of(self.address)
 
-    @property
+    @cached_property  # rules, facts and the fingerprint ask for it many times per check
     def mailbox_key(self) -> str:
         """The mailbox this address delivers to: plus tags dropped, so
         `parent+school@gmail.com` and `Parent@gmail.com` are one person."""

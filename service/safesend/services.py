@@ -13,11 +13,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from .check_context import check_context, load_roster
 from .config import Settings
-from .content import scan_message
-from .detect import RosterHasher, RosterIndex, RosterKeyError
 from .facts import CheckContext
 from .fingerprint import derive_key
+from .hot_reads import TtlCache, clear_on_change
 from .policy import Policy, load_policy_file, parse_policy
 from .store import audit, db
 from .store.audit_head import HeadStore
@@ -37,6 +37,10 @@ class Services:
     fingerprint_key: bytes
     roster_key: bytes
     reads: sessionmaker[Session] | None = None  # autocommit single-statement reads (db.make_read_sessions)
+    # Verified API keys (by the key's SHA-256) and each tenant's (policy version, roster
+    # snapshot), reused for settings.read_cache_seconds: see hot_reads.py.
+    verified_keys: TtlCache = field(default_factory=lambda: TtlCache(0))
+    tenant_versions: TtlCache = field(default_factory=lambda: TtlCache(0))
     # Long-lived per-tenant helpers, rebuilt when their policy section changes.
     _directories: dict[str, tuple[str, Any]] = field(default_factory=dict)
     _rosters: dict[str, tuple[int, Any]] = field(default_factory=dict)
@@ -50,13 +54,18 @@ class Services:
 
     def check_inputs(self, session: Session, tenant_id: str) -> tuple[Policy, CheckContext]:
         """Policy and context for a check in ONE query (the current policy version
-        and roster snapshot ids); a policy version is parsed once per process."""
-        version, snapshot = session.execute(select(
-            select(func.max(PolicyVersion.version)).where(PolicyVersion.tenant_id == tenant_id)
-            .scalar_subquery(),
-            select(RosterSnapshot.id).where(RosterSnapshot.tenant_id == tenant_id,
-                                            RosterSnapshot.active.is_(True))
-            .limit(1).scalar_subquery())).one()
+        and roster snapshot ids), none while they are cached; a policy version is
+        parsed once per process."""
+        versions = self.tenant_versions.get(tenant_id)
+        if versions is None:
+            versions = tuple(session.execute(select(
+                select(func.max(PolicyVersion.version)).where(PolicyVersion.tenant_id == tenant_id)
+                .scalar_subquery(),
+                select(RosterSnapshot.id).where(RosterSnapshot.tenant_id == tenant_id,
+                                                RosterSnapshot.active.is_(True))
+                .limit(1).scalar_subquery())).one())
+            self.tenant_versions.put(tenant_id, versions)
+        version, snapshot = versions
         cached = self._policies.get(tenant_id)
         if cached is not None and cached[0] == version:
             policy = cached[1]
@@ -66,6 +75,18 @@ class Services:
             self._policies[tenant_id] = (version, policy)
         return policy, self._context(tenant_id, policy, self._roster_index(session, tenant_id, snapshot))
 
+    def cached_check_inputs(self, tenant_id: str) -> tuple[Policy, CheckContext] | None:
+        """check_inputs without a session, while the tenant's versions are cached and
+        their policy and roster loaded; None when the database must be read."""
+        versions = self.tenant_versions.get(tenant_id)
+        policy = self._policies.get(tenant_id)
+        roster = self._rosters.get(tenant_id)
+        if versions is None or policy is None or policy[0] != versions[0]:
+            return None
+        if versions[1] is not None and (roster is None or roster[0] != versions[1]):
+            return None
+        return policy[1], self._context(tenant_id, policy[1], roster[1] if versions[1] is not None else None)
+
     def context_for(self, session: Session, tenant_id: str, policy: Policy,
                     check_id: str | None = None) -> CheckContext:
         return self._context(tenant_id, policy, self.roster_for(session, tenant_id), check_id)
@@ -73,12 +94,7 @@ class Services:
     def _context(self, tenant_id: str, policy: Policy, roster, check_id: str | None = None
                  ) -> CheckContext:
         directory = self.directory_for(tenant_id, policy)
-        return CheckContext(
-            check_id=check_id,
-            resolve_groups=directory.resolve if directory is not None else None,
-            scan_content=lambda message, policy, body: scan_message(message, policy, body, roster),
-            guardians=roster.guardian_recipients if roster is not None else None,
-        )
+        return check_context(roster, directory.resolve if directory is not None else None, check_id)
 
     def roster_for(self, session: Session, tenant_id: str):
         """The tenant's roster index, loaded once per imported snapshot."""
@@ -98,12 +114,7 @@ class Services:
             blob = roster_blob(session, snapshot)
             if blob is None:
                 return None
-            try:
-                index = RosterIndex.from_bytes(blob, RosterHasher(self.roster_key))
-            except RosterKeyError as exc:
-                # SAFESEND_SECRET_KEY changed since the import: the hashes no longer match.
-                log.error("roster of tenant %s cannot be used: %s", tenant_id, exc)
-                index = None
+            index = load_roster(blob, self.roster_key, tenant_id)
             self._rosters[tenant_id] = (snapshot, index)
             return index
 
@@ -157,7 +168,10 @@ def build_services(settings: Settings, migrate: bool = True) -> Services:
         settings=settings, engine=engine, sessions=sessions, reads=db.make_read_sessions(engine),
         fingerprint_key=derive_key(settings.secret_key, "message-fingerprint"),
         roster_key=derive_key(settings.secret_key, "roster"),
+        verified_keys=TtlCache(settings.read_cache_seconds),
+        tenant_versions=TtlCache(settings.read_cache_seconds),
     )
+    clear_on_change(sessions, (services.verified_keys, services.tenant_versions))
     _configure_audit(settings, sessions)
     if migrate:
         try:

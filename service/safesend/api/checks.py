@@ -6,7 +6,7 @@ from flask import Response, current_app, g, jsonify, request
 
 from ..auth import current_principal, require
 from ..checking import prepare_check, run_check
-from ..gate.stamp import make_stamp, stamp_key
+from ..gate.stamp import stamp_key
 from ..identity import ensure_may_check_as, ensure_owns_check
 from ..schemas import CheckRequest, OverrideRequest, RequestError, ReviewRequest, to_message
 from ..store import check_log
@@ -36,11 +36,9 @@ def create_check():
     # A user token checks only its own messages (API keys: any sender).
     ensure_may_check_as(principal, message.sender)
     # Evaluated outside any transaction, then recorded (see checking.py).
-    verdict = run_check(_services(), principal, message, policy, context)
-    if verdict.action != "block":
-        # Mail-flow gate (issue 14): the add-in sets this stamp so the gate does not check again;
-        # the gate honours it only while the check is allowed, warned or overridden.
-        verdict.stamp = make_stamp(message, verdict.check_id, stamp_key(_services().settings.secret_key))
+    # Mail-flow gate (issue 14): the add-in sets the verdict's stamp so the gate does not check again.
+    verdict = run_check(_services(), principal, message, policy, context,
+                        stamp_key=stamp_key(_services().settings.secret_key))
     g.safesend_check = verdict.check_id
     return jsonify(verdict.to_json()), 200
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -20,18 +21,39 @@ _WHOLE_NUMBER = re.compile(r"-?[0-9]{1,12}")
 def json_body(model: type[BaseModel]):
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type", "Send the request as application/json.")
-    try:
-        data = request.get_json(silent=True)
-    except RecursionError:
-        data = None
+    data = _parsed_body()
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_json", "The request body must be a JSON object.")
     try:
-        return model.model_validate(normalized(data))
+        return model.model_validate(data)
     except ValidationError as exc:
         raise validation_error(exc) from None
     except RecursionError:
         raise ApiError(400, "invalid_json", "The request body is nested too deeply.") from None
+
+
+def _parsed_body():
+    """The JSON body as json_values.normalized gives it (None when it is not JSON), without
+    walking every value of every request: whole floats become ints as they are parsed,
+    and only a body that can hold a NUL is walked for one."""
+    raw = request.get_data(cache=True)
+    try:
+        data = json.loads(raw, parse_float=_number)
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        return None
+    # The parser refuses a raw NUL in a string, so in UTF-8 one arrives escaped; a UTF-16
+    # or UTF-32 body (zero bytes throughout) is walked whatever it holds.
+    if b"\\u0000" in raw or b"\x00" in raw:
+        try:
+            return normalized(data)
+        except RecursionError:
+            raise ApiError(400, "invalid_json", "The request body is nested too deeply.") from None
+    return data
+
+
+def _number(text: str) -> int | float:
+    value = float(text)
+    return int(value) if value.is_integer() else value
 
 
 def paging() -> tuple[int, int]:

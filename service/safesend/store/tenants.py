@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from ..config import DEFAULT_TENANT
 from .models import Tenant
-
-DEFAULT_TENANT = "default"
 
 
 def ensure_tenant(session: Session, tenant_id: str = DEFAULT_TENANT, name: str = "") -> Tenant:
