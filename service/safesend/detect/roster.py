@@ -436,9 +436,19 @@ class RosterIndex:
         return any(self._flags[i] for i in self._ambiguous[~key])
 
     def flags_of(self, key: int) -> frozenset[str]:
+        return self.flags_in(self.flag_mask(key))
+
+    def flag_mask(self, key: int) -> int:
+        """The flags behind a hit's key as a bit mask (of `flags_in`): few
+        distinct masks, however many students, so callers cache by mask."""
+        if key >= 0:
+            return self._flags[key]
         mask = 0
-        for i in self.students_of(key):
+        for i in self._ambiguous[~key]:
             mask |= self._flags[i]
+        return mask
+
+    def flags_in(self, mask: int) -> frozenset[str]:
         return frozenset(label for i, label in enumerate(self._labels) if mask >> i & 1)
 
     def session(self) -> RosterSession:
