@@ -98,15 +98,17 @@ class Acc:
 
     def mark_sensitive(self, key: StudentKey, categories: Iterable[str]) -> None:
         existing = self.sensitive.get(key)
-        if existing is None:
-            self.sensitive[key] = shared_categories(categories)
+        if existing is None:  # a frozenset is kept as it is (`flag_categories` shares them)
+            self.sensitive[key] = categories if type(categories) is frozenset \
+                else shared_categories(categories)
         elif not existing.issuperset(categories):
             self.sensitive[key] = shared_categories(existing.union(categories))
 
     def wants(self, kind: str, limit: int) -> bool:
         """Whether another example of `kind` would be kept: at most `limit` items,
         spread over kinds (no kind takes more than half, or two)."""
-        return len(self.evidence) < limit and self.evidence_kinds[kind] < max(2, limit // 2)
+        return len(self.evidence) < limit and \
+            self.evidence_kinds.get(kind, 0) < (limit // 2 if limit > 3 else 2)
 
     def add_evidence(self, item: Evidence, limit: int) -> None:
         if not self.wants(item.kind, limit):
@@ -144,7 +146,7 @@ _MAX_SHARED = 4096  # combinations kept (roster flags are few; more are simply n
 def shared_categories(categories: Iterable[str]) -> frozenset[str]:
     """The shared frozenset of these categories (a tuple or frozenset is looked
     up as it is; other iterables are made a frozenset first)."""
-    key = categories if isinstance(categories, tuple | frozenset) else frozenset(categories)
+    key = categories if isinstance(categories, (tuple, frozenset)) else frozenset(categories)
     found = _SHARED.get(key)
     if found is None:
         found = key if isinstance(key, frozenset) else frozenset(key)
