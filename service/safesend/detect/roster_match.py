@@ -666,10 +666,11 @@ class RowMatcher:
     def _born_on(self, student: int, dates: set[int]) -> bool:
         """Whether the date of birth of the student (or of one of the students
         sharing a name) is among these DOB hashes."""
-        dob = self.session.index._dob
         if student >= 0:
-            return dob[student] != 0 and dob[student] in dates
-        return any(dob[i] and dob[i] in dates for i in self.session.index.students_of(student))
+            dob = self.session.index._dob[student]
+            return dob != 0 and dob in dates
+        # the DOB hashes of the students sharing the name, gathered once per check
+        return not self.session._dobs_of(student).isdisjoint(dates)
 
 
 def _dob_confirmed(hit: RosterHit) -> RosterHit:
