@@ -111,3 +111,35 @@ def test_find_in_cell_gives_the_same_hits_with_and_without_the_shape_test():
         for cell in cells:
             assert fast.find_in_cell(cell, header, context_cache={}) == \
                 slow.find_in_cell(cell, header, context_cache={})
+
+
+# --- header roles: one search rules out the cells no word rule matches (detect/tables.py)
+
+_HEADER_WORDS = ("student", "name", "id", "parent", "e", "mail", "email", "phone", "birth",
+                 "dob", "504", "iep", "sped", "health", "first", "last", "grade", "teacher",
+                 "account", "total", "meal", "free", "maria", "garcia", "notes", "#", "no",
+                 "staff", "accommodation", "diagnosis", "suspended", "cell", "surname")
+
+
+def _role_by_each_rule(key):
+    from safesend.detect.tables import _EXACT, _WORD_RULES, Role
+
+    if not key:
+        return Role.OTHER, None
+    found = _EXACT.get(key) or _EXACT.get(key.replace(" ", ""))
+    if found:
+        return found
+    for pattern, role, category in _WORD_RULES:
+        if pattern.search(key):
+            return role, category
+    return Role.OTHER, None
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_HEADER_WORDS) | st.text(alphabet="abdeilmnst9 ", max_size=6),
+                max_size=4))
+def test_header_roles_equal_trying_each_rule(words):
+    from safesend.detect.tables import _role_of_key, header_key
+
+    key = header_key(" ".join(words))
+    assert _role_of_key(key) == _role_by_each_rule(key)
