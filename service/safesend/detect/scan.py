@@ -233,7 +233,9 @@ class ScanState:
             totals.roster_like_tables += acc.roster_like_tables
             totals.evidence.extend(acc.evidence[:2])
             totals.partial = totals.partial or acc.partial
-        self.resolve_ambiguous(totals)
+        if sum(1 for acc in self.accs.values() if acc.students) > 1:
+            # (with one source of students, its own resolution was the totals')
+            self.resolve_ambiguous(totals)
         summary = source_result(totals)
         matched, sensitive = self.roster_references(totals)
         return ContentDetections(
