@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import regex
 
 from .dates import parse_date
+from .id_shapes import ascii_shape_test as ascii_test_of
 from .normalize import (
     MAX_ID_LENGTH,
     IdCandidate,
@@ -228,6 +229,9 @@ class IdScan:
         return bool(self.timed_out) or self.deadline_reached
 
 
+_NO_IDS = IdScan(())
+_DEADLINE_REACHED = IdScan((), deadline_reached=True)
+
 _PROBES = (
     "1" * 60 + "x", "a" * 60 + "!", "A1" * 30 + "-", "9" * 61, "x" * 60,
     "1 " * 30 + "!", "12-" * 20 + "a", "0" * 30 + "a" * 30,
@@ -241,6 +245,7 @@ class _Pattern:
     compiled: regex.Pattern[str]
     check: Callable[[str], bool] | None
     context: PhraseMatcher
+    ascii_test: Callable[[str], bool] | None = None  # `id_shapes`: simple patterns only
 
 
 def _validate(config: IdPatternConfig, probe_timeout: float) -> _Pattern:
@@ -280,7 +285,8 @@ def _validate(config: IdPatternConfig, probe_timeout: float) -> _Pattern:
         [(w, "ctx") for w in config.context_words if w.strip()]
         + [(w, "excl") for w in config.exclude_words if w.strip()]
     )
-    return _Pattern(config, compiled, CHECK_DIGITS[config.check_digit], context)
+    return _Pattern(config, compiled, CHECK_DIGITS[config.check_digit], context,
+                    ascii_test_of(config.regex))
 
 
 class CompiledIdPatterns:
@@ -379,18 +385,28 @@ class CompiledIdPatterns:
 
     def _single_token(self, cell: str, context: str, deadline: float,
                       cache: dict[tuple[str, str], str | None] | None) -> IdScan:
-        state = _ScanState(self, deadline)
+        if time.monotonic() > deadline:
+            return _DEADLINE_REACHED
+        state: _ScanState | None = None  # only for patterns that need the regex
         compact = cell.replace("-", "").upper()
+        plain = compact.isascii()
         for pattern in self._patterns:
             config = pattern.config
-            if not state._fullmatch(pattern, compact):  # once per pattern: no need to cache
-                continue
+            if plain and pattern.ascii_test is not None:
+                if not pattern.ascii_test(compact):
+                    continue
+            else:
+                state = state or _ScanState(self, deadline)
+                if not state._fullmatch(pattern, compact):  # once per pattern: no need to cache
+                    continue
             check_ok: bool | None = None
             if pattern.check is not None:
                 check_ok = pattern.check(_check_digit_input(compact, config.check_digit))
                 if not check_ok:
                     continue
-            if any(f(cell, "", "") for f in FILTERS):
+            # with no text around it, no filter takes a token of letters and digits
+            # only (`test_filters_pass_alphanumeric_tokens`)
+            if not cell.isalnum() and any(f(cell, "", "") for f in FILTERS):
                 break
             word = _cached_label_context(pattern, context, cache)
             if config.require_context and word is None:
@@ -398,7 +414,10 @@ class CompiledIdPatterns:
             confidence, explanation = self._token_verdict(pattern, word, check_ok)
             hit = IdHit(config.name, 0, len(cell), compact, confidence, word is not None,
                         check_ok, explanation)
-            return IdScan((hit,), tuple(state.timed_out), state.expired)
+            return IdScan((hit,), tuple(state.timed_out) if state else (),
+                          state.expired if state else False)
+        if state is None:
+            return _NO_IDS
         return IdScan((), tuple(state.timed_out), state.expired)
 
     def _token_verdict(self, pattern: _Pattern, word: str | None, check_ok: bool | None
@@ -507,6 +526,8 @@ class _ScanState:
         if remaining <= 0:
             self.expired = True
             return False
+        if pattern.ascii_test is not None and value.isascii():
+            return pattern.ascii_test(value)  # a simple pattern: no regex call needed
         try:
             return pattern.compiled.fullmatch(
                 value, timeout=min(self.patterns.match_timeout, remaining)) is not None

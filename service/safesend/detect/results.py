@@ -86,7 +86,8 @@ class Acc:
     students: set[StudentKey] = field(default_factory=set)
     in_roster: set[StudentKey] = field(default_factory=set)
     flagged: set[StudentKey] = field(default_factory=set)
-    sensitive: dict[StudentKey, set[str]] = field(default_factory=dict)
+    # categories per student, as shared frozensets (`shared_categories`): never changed in place
+    sensitive: dict[StudentKey, frozenset[str]] = field(default_factory=dict)
     id_values: set[str] = field(default_factory=set)
     dobs: set[object] = field(default_factory=set)
     mentions: Counter[str] = field(default_factory=Counter)
@@ -96,12 +97,18 @@ class Acc:
     partial: bool = False
 
     def mark_sensitive(self, key: StudentKey, categories: Iterable[str]) -> None:
-        self.sensitive.setdefault(key, set()).update(categories)
+        existing = self.sensitive.get(key)
+        if existing is None:  # a frozenset is kept as it is (`flag_categories` shares them)
+            self.sensitive[key] = categories if type(categories) is frozenset \
+                else shared_categories(categories)
+        elif not existing.issuperset(categories):
+            self.sensitive[key] = shared_categories(existing.union(categories))
 
     def wants(self, kind: str, limit: int) -> bool:
         """Whether another example of `kind` would be kept: at most `limit` items,
         spread over kinds (no kind takes more than half, or two)."""
-        return len(self.evidence) < limit and self.evidence_kinds[kind] < max(2, limit // 2)
+        return len(self.evidence) < limit and \
+            self.evidence_kinds.get(kind, 0) < (limit // 2 if limit > 3 else 2)
 
     def add_evidence(self, item: Evidence, limit: int) -> None:
         if not self.wants(item.kind, limit):
@@ -113,16 +120,41 @@ class Acc:
 
 
 
-def merge_sensitive(into: dict[StudentKey, set[str]],
-                     more: Mapping[StudentKey, set[str]]) -> None:
+def merge_sensitive(into: dict[StudentKey, frozenset[str]],
+                    more: Mapping[StudentKey, frozenset[str]]) -> None:
     """Add the categories of `more`'s students to `into` (as `Acc.mark_sensitive`
-    does for one student; this loop is for the totals of many)."""
+    does for one student; this loop is for the totals of many). The frozensets
+    are shared, not copied: nobody changes them in place."""
+    if not into:
+        into.update(more)  # the first source: a copy of its dict, at C speed
+        return
     for key, categories in more.items():
         existing = into.get(key)
         if existing is None:
-            into[key] = set(categories)
-        else:
-            existing.update(categories)
+            into[key] = categories
+        elif not existing.issuperset(categories):
+            into[key] = shared_categories(existing | categories)
+
+
+# One frozenset per combination of categories, shared by every student who has
+# it: tens of thousands of students hold a handful of combinations, and a set
+# each would be that many more objects for the garbage collector to walk.
+_SHARED: dict[object, frozenset[str]] = {}
+_MAX_SHARED = 4096  # combinations kept (roster flags are few; more are simply not shared)
+
+
+def shared_categories(categories: Iterable[str]) -> frozenset[str]:
+    """The shared frozenset of these categories (a tuple or frozenset is looked
+    up as it is; other iterables are made a frozenset first)."""
+    key = categories if isinstance(categories, (tuple, frozenset)) else frozenset(categories)
+    found = _SHARED.get(key)
+    if found is None:
+        found = key if isinstance(key, frozenset) else frozenset(key)
+        found = _SHARED.get(found, found)  # the same set reached as a tuple first
+        if len(_SHARED) < _MAX_SHARED:
+            _SHARED[key] = found
+            _SHARED.setdefault(found, found)
+    return found
 
 
 def source_result(acc: Acc) -> SourceDetections:

@@ -37,7 +37,7 @@ import re
 import struct
 import time
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from .inputs import TableLike, TextSegmentLike
@@ -109,6 +109,12 @@ class HashedStudent:
     guardians: tuple[bytes, ...] = ()
 
 
+def _ascii_email_digest(address: str, digest: Callable[[str], bytes]) -> bytes | None:
+    """`RosterHasher.hash_email` of an ASCII address (normalize_text keeps ASCII as is)."""
+    key = address.strip().strip("<>").lower()
+    return digest(key) if "@" in key else None
+
+
 class RosterHasher:
     """Keyed hashes of normalized roster values (see the module docstring)."""
 
@@ -133,6 +139,22 @@ class RosterHasher:
         outer.update(inner.digest())
         return outer.digest()[:self.digest_size]
 
+    def _digester(self, domain: bytes) -> Callable[[str], bytes]:
+        """`_digest` of one domain as a function, the domain absorbed once (the
+        roster import hashes 100,000 IDs and guardian emails with it)."""
+        inner_key = self._inner.copy()
+        inner_key.update(domain)
+        copy_inner, copy_outer, size = inner_key.copy, self._outer.copy, self.digest_size
+
+        def digest(value: str) -> bytes:
+            inner = copy_inner()
+            inner.update(value.encode("utf-8", "surrogatepass"))
+            outer = copy_outer()
+            outer.update(inner.digest())
+            return outer.digest()[:size]
+
+        return digest
+
     def _digests(self, domain: bytes, values: Iterable[str]) -> list[bytes]:
         """`_digest` of many values (the IDs of a table column) in one loop."""
         inner_key = self._inner.copy()
@@ -146,6 +168,23 @@ class RosterHasher:
             outer = copy_outer()
             outer.update(inner.digest())
             append(outer.digest()[:size])
+        return out
+
+    def _int_digests(self, domain: bytes, values: Iterable[str]) -> list[int]:
+        """`_int(_digest(domain, value))` of many values, in one loop (the index
+        keys its sets by these ints)."""
+        inner_key = self._inner.copy()
+        inner_key.update(domain)
+        copy_inner, copy_outer, size = inner_key.copy, self._outer.copy, self.digest_size
+        from_bytes = int.from_bytes
+        out = []
+        append = out.append
+        for value in values:
+            inner = copy_inner()
+            inner.update(value.encode("utf-8", "surrogatepass"))
+            outer = copy_outer()
+            outer.update(inner.digest())
+            append(from_bytes(outer.digest()[:size], "big"))
         return out
 
     def hash_id(self, value: str) -> bytes | None:
@@ -207,11 +246,13 @@ class RosterHasher:
         names: dict[tuple[str, bool], tuple[bytes, ...]] = {}
         dobs: dict[dt.date, bytes] = {}
         flag_sets: dict[frozenset[str], frozenset[str]] = {}
+        digest_id, digest_email = self._digester(_ID), self._digester(_EMAIL)
         out = []
         for record in records:
-            student_id = self.hash_id(record.student_id)
-            if student_id is None:
+            id_key = student_id_key(record.student_id)
+            if not id_key:
                 raise ValueError(f"line {record.line}: empty student ID")
+            student_id = digest_id(id_key)
             first = names.get((record.first_name, False))
             if first is None:
                 first = names[record.first_name, False] = self.name_hashes(record.first_name,
@@ -227,7 +268,9 @@ class RosterHasher:
             flags = flag_sets.get(record.flags)
             if flags is None:
                 flags = flag_sets[record.flags] = frozenset(self.flag(label) for label in record.flags)
-            guardians = tuple(h for h in (self.hash_email(e) for e in record.guardian_emails) if h)
+            guardians = tuple(h for h in (_ascii_email_digest(e, digest_email)
+                                          if e.isascii() else self.hash_email(e)
+                                          for e in record.guardian_emails) if h)
             out.append(HashedStudent(student_id, first, last, dob, flags,
                                      tuple(dict.fromkeys(guardians))))
         return out
@@ -337,6 +380,9 @@ class RosterIndex:
         self.hasher = hasher
         labels: list[str] = []
         self._build_start()
+        # the name digests of students who share a name are one tuple (hash_records):
+        # read as ints once per tuple
+        self._ints_of: dict[tuple[bytes, ...], list[int]] | None = {}
         for s in students:
             mask = 0
             for label in s.flags:
@@ -345,6 +391,7 @@ class RosterIndex:
                 mask |= 1 << labels.index(label)
             self._add(s.student_id, s.first, s.last, s.dob, mask, s.guardians)
         self._labels = tuple(labels)
+        self._ints_of = None
 
     @classmethod
     def from_bytes(cls, blob: bytes, hasher: RosterHasher) -> RosterIndex:
@@ -369,6 +416,7 @@ class RosterIndex:
         # several: most have one, and 100,000 one-item tuples cost ~7 MB (issue 17)
         self._wards: dict[int, int | tuple[int, ...]] = {}
         self._count = 0
+        self._ints_of = None
 
     def _add(self, student_id: bytes, first: tuple[bytes, ...], last: tuple[bytes, ...],
              dob: bytes | None, mask: int, guardians: tuple[bytes, ...]) -> None:
@@ -376,8 +424,17 @@ class RosterIndex:
         self._count += 1
         self._ids.setdefault(_int(student_id), index)
         self._refs.append(_int(student_id))
-        firsts = [_int(h) for h in first]
-        lasts = [_int(h) for h in last]
+        ints_of = self._ints_of
+        if ints_of is None:
+            firsts = [_int(h) for h in first]
+            lasts = [_int(h) for h in last]
+        else:
+            firsts = ints_of.get(first)  # type: ignore[assignment]
+            if firsts is None:
+                firsts = ints_of[first] = [_int(h) for h in first]
+            lasts = ints_of.get(last)  # type: ignore[assignment]
+            if lasts is None:
+                lasts = ints_of[last] = [_int(h) for h in last]
         tokens = self._tokens
         for h in firsts:
             tokens[h] = tokens.get(h, 0) | _FIRST
@@ -436,9 +493,19 @@ class RosterIndex:
         return any(self._flags[i] for i in self._ambiguous[~key])
 
     def flags_of(self, key: int) -> frozenset[str]:
+        return self.flags_in(self.flag_mask(key))
+
+    def flag_mask(self, key: int) -> int:
+        """The flags behind a hit's key as a bit mask (of `flags_in`): few
+        distinct masks, however many students, so callers cache by mask."""
+        if key >= 0:
+            return self._flags[key]
         mask = 0
-        for i in self.students_of(key):
+        for i in self._ambiguous[~key]:
             mask |= self._flags[i]
+        return mask
+
+    def flags_in(self, mask: int) -> frozenset[str]:
         return frozenset(label for i, label in enumerate(self._labels) if mask >> i & 1)
 
     def session(self) -> RosterSession:

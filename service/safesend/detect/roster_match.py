@@ -154,14 +154,21 @@ class RosterSession:
         """Look many values up at once (the new values of an ID column), so that
         `student_for_id` then finds them cached: hashed in one loop, not one call each."""
         cache = self._id_cache
-        keys = {value: student_id_key(value) for value in values if value not in cache}
-        hashed = [(value, key) for value, key in keys.items() if key]
-        digests = self.index.hasher._digests(_ID, [key for _, key in hashed])
-        ids = self.index._ids
-        for value in keys:
+        new: list[str] = []
+        keys: list[str] = []
+        for value in values:
+            if value in cache:
+                continue
+            # student_id_key's own fast path, without its call (most IDs are digits)
+            key = (value.lstrip("0") or "0") if value.isdigit() and value.isascii() \
+                else student_id_key(value)
             cache[value] = -1
-        for (value, _), digest in zip(hashed, digests, strict=True):
-            cache[value] = ids.get(_int(digest), -1)
+            if key:
+                new.append(value)
+                keys.append(key)
+        ids = self.index._ids
+        for value, h in zip(new, self.index.hasher._int_digests(_ID, keys), strict=True):
+            cache[value] = ids.get(h, -1)
 
     def _dob_hash(self, iso: str) -> int:
         found = self._dob_cache.get(iso)
@@ -659,10 +666,11 @@ class RowMatcher:
     def _born_on(self, student: int, dates: set[int]) -> bool:
         """Whether the date of birth of the student (or of one of the students
         sharing a name) is among these DOB hashes."""
-        dob = self.session.index._dob
         if student >= 0:
-            return dob[student] != 0 and dob[student] in dates
-        return any(dob[i] and dob[i] in dates for i in self.session.index.students_of(student))
+            dob = self.session.index._dob[student]
+            return dob != 0 and dob in dates
+        # the DOB hashes of the students sharing the name, gathered once per check
+        return not self.session._dobs_of(student).isdisjoint(dates)
 
 
 def _dob_confirmed(hit: RosterHit) -> RosterHit:

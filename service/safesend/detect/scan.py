@@ -52,6 +52,7 @@ from .results import (
     SourceDetections,
     StudentKey,
     merge_sensitive,
+    shared_categories,
     source_result,
 )
 from .roster import RosterHit, RosterIndex, RosterSession
@@ -85,7 +86,8 @@ class ScanState:
         self.failed: list[str] = []
         self.internal: list[tuple[str, str]] = []  # (source, where)
         self._caches: dict[str, dict[Any, Any]] = {}
-        self._flag_categories: dict[int, tuple[str, ...]] = {}
+        self._flag_categories: dict[int, frozenset[str]] = {}  # flag mask -> categories
+        self._group_categories: dict[int, frozenset[str]] = {}  # shared-name key -> categories
 
     def acc(self, source: str) -> Acc:
         name = source.split(SOURCE_SEPARATOR, 1)[0].strip() or source
@@ -108,8 +110,10 @@ class ScanState:
 
     # -- students ----------------------------------------------------------------
 
-    def add_roster_hit(self, acc: Acc, hit: RosterHit, location: str | Callable[[], str],
-                       key: StudentKey | None = None) -> StudentKey:
+    def add_roster_hit(self, acc: Acc, hit: RosterHit, location: str | Callable[..., str],
+                       key: StudentKey | None = None, at: int | None = None) -> StudentKey:
+        """Count a roster student; `location` is called (with `at`, when given)
+        only if an example is still wanted."""
         key = key or ("r", hit.student)
         acc.students.add(key)
         acc.in_roster.add(key)
@@ -120,18 +124,30 @@ class ScanState:
             acc.dobs.add(key)
         kind: EvidenceKind = "student_name" if hit.kind == "name" else "student_id"
         if acc.wants(kind, self.config.max_evidence_per_source):
-            where = location if isinstance(location, str) else location()
+            where = location if isinstance(location, str) else (
+                location() if at is None else location(at))
             acc.add_evidence(Evidence(kind, hit.evidence, where, "roster match"),
                              self.config.max_evidence_per_source)
         return key
 
-    def flag_categories(self, student: int) -> tuple[str, ...]:
-        """Categories of a roster student's flags ('504' -> '504', 'FRL' -> 'lunch')."""
-        found = self._flag_categories.get(student)
+    def flag_categories(self, student: int) -> frozenset[str]:
+        """Categories of a roster student's flags ('504' -> '504', 'FRL' -> 'lunch'),
+        read once per combination of flags (a shared frozenset, see `results.py`)."""
+        assert self.roster is not None
+        if student < 0:  # a shared name: the flags of all its students, read once
+            found = self._group_categories.get(student)
+            if found is None:
+                found = self._group_categories[student] = self._categories_of(
+                    self.roster.flag_mask(student))
+            return found
+        return self._categories_of(self.roster.flag_mask(student))
+
+    def _categories_of(self, mask: int) -> frozenset[str]:
+        found = self._flag_categories.get(mask)
         if found is None:
             assert self.roster is not None
-            found = self._flag_categories[student] = tuple(
-                flag_category(f) for f in self.roster.flags_of(student))
+            found = self._flag_categories[mask] = shared_categories(
+                flag_category(f) for f in self.roster.flags_in(mask))
         return found
 
     def id_key(self, value: str) -> StudentKey:
@@ -217,7 +233,9 @@ class ScanState:
             totals.roster_like_tables += acc.roster_like_tables
             totals.evidence.extend(acc.evidence[:2])
             totals.partial = totals.partial or acc.partial
-        self.resolve_ambiguous(totals)
+        if sum(1 for acc in self.accs.values() if acc.students) > 1:
+            # (with one source of students, its own resolution was the totals')
+            self.resolve_ambiguous(totals)
         summary = source_result(totals)
         matched, sensitive = self.roster_references(totals)
         return ContentDetections(

@@ -15,7 +15,6 @@ still be a student of a roster-like table (a `fallback` detector).
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import repeat
@@ -93,7 +92,7 @@ class TableView:
         # the dates of birth of the rows of the chunk being read (None: none)
         self.chunk_dobs: list[dt.date | None] | None = None
         self._dates: dict[str, dt.date | None] = {}
-        self._occurrences: Counter[tuple[object, ...]] = Counter()
+        self._occurrences: dict[tuple[object, ...], int] = {}
 
     def location(self, r: int) -> str:
         return f"{self.source}, row {r + 1}"
@@ -103,8 +102,9 @@ class TableView:
         how many rows of this table had them before. The same table in the
         text and the HTML alternative of a body gives the same keys (one
         student), while two rows alike in one table stay two."""
-        seen = self._occurrences[(kind, identity)]
-        self._occurrences[(kind, identity)] += 1
+        occurrences, counted = self._occurrences, (kind, identity)
+        seen = occurrences.get(counted, 0)
+        occurrences[counted] = seen + 1
         return (kind, self.acc.source, identity, seen)
 
     def read(self) -> None:

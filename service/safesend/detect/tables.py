@@ -182,13 +182,24 @@ def header_key(cell: str) -> str:
 
 def header_role(cell: str) -> tuple[Role, str | None]:
     """The role of a column from its header text (OTHER when unknown)."""
-    key = header_key(cell)
+    return _role_of_key(header_key(cell))
+
+
+# Whether any word rule matches: most cells of the first rows are values, not
+# headers, and one search rules them all out instead of one per rule.
+_ANY_WORD_RULE = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _, _ in _WORD_RULES))
+
+
+def _role_of_key(key: str) -> tuple[Role, str | None]:
+    """`header_role` of a cell already in its canonical form (`header_key`)."""
     if not key:
         return Role.OTHER, None
     found = _EXACT.get(key) or _EXACT.get(key.replace(" ", ""))
     if found:
         return found
-    for pattern, role, category in _WORD_RULES:
+    if not _ANY_WORD_RULE.search(key):
+        return Role.OTHER, None
+    for pattern, role, category in _WORD_RULES:  # the first rule that matches decides
         if pattern.search(key):
             return role, category
     return Role.OTHER, None
@@ -262,8 +273,9 @@ def _row_columns(row: Sequence[str]) -> list[Column]:
     for index, cell in enumerate(row):
         if not isinstance(cell, str) or not cell.strip():
             continue
-        role, category = header_role(cell)
-        columns.append(Column(index, header_key(cell), role, category))
+        key = header_key(cell)
+        role, category = _role_of_key(key)
+        columns.append(Column(index, key, role, category))
     return columns
 
 

@@ -85,4 +85,4 @@ class _RosterRows:
                         scan.roster.students_of(hit.student)):
                     continue  # the same student, also matched by ID
                 key = view.row_key("r?", (*view.rows[r], hit.student))  # a row is one student
-            keys.append(scan.add_roster_hit(view.acc, hit, lambda: view.location(r), key))
+            keys.append(scan.add_roster_hit(view.acc, hit, view.location, key, r))

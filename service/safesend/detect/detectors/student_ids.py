@@ -87,7 +87,8 @@ class _IdRows:
         for cell, context in self._id_cells(row):
             id_scan = self.ids.find_in_cell(cell, context, scan.deadline,
                                             context_cache=self._context_cache)
-            scan.note_id_scan(acc, id_scan)
+            if id_scan.timed_out or id_scan.deadline_reached:  # (rare: no call per cell)
+                scan.note_id_scan(acc, id_scan)
             for id_hit in id_scan.hits:
                 key = scan.id_key(id_hit.value)
                 acc.id_values.add(id_hit.value)
