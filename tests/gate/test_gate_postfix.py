@@ -173,6 +173,7 @@ def test_gate_down_fail_closed_defers_and_delivers_once_it_is_back(store, receiv
     # The sending server (Exchange Online's role): queues and retries on a 4xx.
     upstream = Postfix(relay_port=relay.port).start()
     try:
+        assert "TCP_NODELAY not set" not in gate.log()   # found libmilter's TCP listener
         gate.stop()
         to = [f"colleague@{DISTRICT}"]
         raw = build(to=to, subject="Staff meeting moved")
