@@ -4,6 +4,7 @@ through the queue, on an mbox of ordinary staff mail.
 
     .venv/bin/python bench/bench_incident_scan.py [--messages 10000] [--redis redis://127.0.0.1:6379/7]
     .venv/bin/python bench/bench_incident_scan.py --messages 2000 --one-worker --profile
+    .venv/bin/python bench/bench_incident_scan.py --redis redis://127.0.0.1:6379/7 --postgres
 
 The figure to compare is CPU time per message (`time.process_time()` of the
 worker): the machine is shared, so wall time mostly measures the neighbours.
@@ -61,6 +62,18 @@ def prepare(folder: Path, env: dict[str, str]):
         import_roster_file(session, DEFAULT_TENANT, sent_mail.roster().csv_text().encode(),
                            services.roster_key, None, author="bench")
     return services
+
+
+def postgres_url() -> str:
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    base = os.environ.get("SAFESEND_TEST_POSTGRES", "postgresql+psycopg://root@127.0.0.1:5432/test")
+    schema = f"bench_scan_{uuid.uuid4().hex[:8]}"
+    with create_engine(base).begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    return f"{base}?options=-csearch_path%3D{schema}"
 
 
 def one_worker(services, box: Path) -> tuple[int, float, float]:
@@ -172,17 +185,21 @@ def main() -> None:
     parser.add_argument("--redis", default="", help="Queue on this Redis (default: SQLite)")
     parser.add_argument("--one-worker", action="store_true", help="Skip the two-worker runs")
     parser.add_argument("--profile", action="store_true", help="Profile the one-worker runs (cProfile)")
+    parser.add_argument("--postgres", action="store_true",
+                        help="Store on PostgreSQL (a new schema on SAFESEND_TEST_POSTGRES) instead of "
+                             "SQLite, whose one writer at a time limits two workers")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="safesend-bench-scan-"))
-    env = {"SAFESEND_INSTANCE_PATH": str(folder / "instance"),
-           "SAFESEND_DATABASE_URL": f"sqlite:///{folder / 'safesend.db'}",
+    database = postgres_url() if args.postgres else f"sqlite:///{folder / 'safesend.db'}"
+    env = {"SAFESEND_INSTANCE_PATH": str(folder / "instance"), "SAFESEND_DATABASE_URL": database,
            "SAFESEND_SECRET_KEY": "bench-secret", "SAFESEND_SCAN_SLICE_MESSAGES": "1000",
            "SAFESEND_QUEUE_NAME": f"bench-{os.getpid()}"}
     if args.redis:
         env["SAFESEND_REDIS_URL"] = args.redis
     services = prepare(folder, env)
     print(f"{os.cpu_count()} CPUs (shared; load average {os.getloadavg()[0]:.1f}), {args.messages:,} "
-          f"messages per mailbox, queue on {'Redis' if args.redis else 'SQLite'}")
+          f"messages per mailbox, queue on {'Redis' if args.redis else 'SQLite'}, "
+          f"database {'PostgreSQL' if args.postgres else 'SQLite'}")
     print("wall = messages per second of elapsed time; per CPU-s = messages per second of CPU time used")
     for label, attachments in (("text only", False), ("with an attachment each", True)):
         box = build_mbox(folder / f"{'attach' if attachments else 'text'}.mbox", args.messages, attachments)

@@ -141,6 +141,38 @@ def test_the_api_body_html_is_read_the_same_way(client, auth):
     assert finding["count"] == 12
 
 
+@pytest.mark.usefixtures("ocr_engine")
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_picture_pasted_into_the_body_is_named_as_one(client, auth):
+    """The add-ins mark a pasted picture `inline`: the same screenshot is found either way,
+    but the sender reads about the picture in their message, not an attachment."""
+    import base64
+
+    from corpus.documents import unlisted_plan_table
+    from corpus.images import screenshot_png
+    from corpus.people import make_roster
+
+    from messages import check_request
+
+    shot = base64.b64encode(screenshot_png(unlisted_plan_table(make_roster()))).decode()
+    findings = {}
+    for inline in (True, False):
+        request = check_request(to=parents(3), body="Here is the list:")
+        request["attachments"] = [{"name": "image (2).png", "content_type": "image/png",
+                                   "content_base64": shot, "inline": inline}]
+        reply = client.post("/api/v1/checks", json=request, headers=auth["client"])
+        assert reply.status_code == 200, reply.get_json()
+        findings[inline] = next(f for f in reply.get_json()["findings"] if f["rule"] == "student_data")
+    pasted, attached = findings[True], findings[False]
+    assert pasted["count"] == attached["count"] == 12
+    assert pasted["attachments"] == ["image (2).png"] and pasted["fixes"] == ["remove_attachment"]
+    assert pasted["title"].startswith(
+        "The picture pasted into the body (image (2).png) identifies 12 students")
+    assert "Found the picture pasted into the body (image (2).png) to contain" in pasted["detail"]
+    assert "Remove the picture," in pasted["detail"]
+    assert attached["title"].startswith("The attachment image (2).png identifies 12 students")
+
+
 # --- one row, one student ------------------------------------------------------------
 
 

@@ -61,19 +61,45 @@
   }
 
   /**
-   * Which attachments to read, and which to describe only. Inline images
-   * (signatures, logos) are part of the body's look and are skipped; cloud
-   * links and attached items have no file content to send; files over the
-   * district's cap are sent by name and size so the service can say so.
+   * The name each attachment goes by in the request, the verdict and the
+   * "Remove" button: its own name, made unique ("image (2).png") because
+   * Outlook names every picture pasted into the body "image.png", and a
+   * finding must point at one picture, not at all of them.
+   */
+  function requestNames(details) {
+    var taken = {};
+    return (details || []).map(function (a) {
+      var name = a.name || (a.isInline ? "picture" : "attachment");
+      if (!taken[name.toLowerCase()]) {
+        taken[name.toLowerCase()] = true;
+        return name;
+      }
+      var dot = name.lastIndexOf(".");
+      var stem = dot > 0 ? name.slice(0, dot) : name, extension = dot > 0 ? name.slice(dot) : "";
+      var n = 2, candidate;
+      do { candidate = stem + " (" + n++ + ")" + extension; } while (taken[candidate.toLowerCase()]);
+      taken[candidate.toLowerCase()] = true;
+      return candidate;
+    });
+  }
+
+  /**
+   * Which attachments to read, and which to describe only. Inline pictures
+   * are read like files (issue 11): a screenshot of a 504 list pasted into
+   * the body is an inline picture, and the service sets logos and icons
+   * aside in about a millisecond. Cloud links and attached items have no
+   * file content to send; files over the district's cap are sent by name
+   * and size so the service can say so.
    */
   function planAttachments(details, capBytes) {
-    return (details || []).filter(function (a) { return !a.isInline; }).map(function (a) {
+    var names = requestNames(details);
+    return (details || []).map(function (a, i) {
       var isFile = (a.attachmentType || "file") === "file";
       var size = typeof a.size === "number" ? a.size : null;
       var fits = size === null || !capBytes || size <= capBytes;
       return {
-        id: a.id, name: a.name || "attachment", contentType: a.contentType || "application/octet-stream",
-        size: size, readContent: isFile && fits,
+        id: a.id, name: names[i], contentType: a.contentType || "application/octet-stream",
+        size: size, inline: Boolean(a.isInline), readContent: isFile && fits,
       };
     });
   }
@@ -85,11 +111,14 @@
       cc: toApiRecipients(parts.cc),
       bcc: toApiRecipients(parts.bcc),
       subject: parts.subject || "",
-      body: { text: parts.bodyText || "", html: null },
+      // Both alternatives: Outlook's text rendering loses a table's columns
+      // and skips what the HTML hides; the service reads each as it should.
+      body: { text: parts.bodyText || "", html: parts.bodyHtml || null },
       attachments: (parts.attachments || []).map(function (a) {
         var item = { name: a.name, content_type: a.contentType };
         if (typeof a.contentBase64 === "string") item.content_base64 = a.contentBase64;
         if (a.size !== null && a.size !== undefined) item.size = a.size;
+        if (a.inline) item.inline = true;
         return item;
       }),
       client: { app: "outlook", version: parts.version || "" },
@@ -109,17 +138,23 @@
     return ("0000000" + a.toString(16)).slice(-8) + ("0000000" + b.toString(16)).slice(-8);
   }
 
-  /** What makes "the same unchanged message": recipients, subject, body, files. */
+  /**
+   * What makes "the same unchanged message": recipients, subject, both body
+   * parts, files and pasted pictures. Files go by name, size and whether
+   * they are inline, not content: the send handler computes this before it
+   * reads any content, so that an overridden message is not read again.
+   */
   function messageFingerprint(request) {
     function field(list) {
       return (list || []).map(function (r) { return normalizeAddress(r.address) || r.name; }).join(",");
     }
     var files = (request.attachments || []).map(function (a) {
-      return a.name + ":" + (a.size == null ? "" : a.size);
+      return a.name + ":" + (a.size == null ? "" : a.size) + (a.inline ? ":inline" : "");
     });
+    var body = request.body || {};
     return hash([
       "to=" + field(request.to), "cc=" + field(request.cc), "bcc=" + field(request.bcc),
-      "subject=" + (request.subject || ""), "body=" + ((request.body && request.body.text) || ""),
+      "subject=" + (request.subject || ""), "body=" + (body.text || ""), "html=" + (body.html || ""),
       "files=" + files.join("|"),
     ].join("\n"));
   }
@@ -236,14 +271,24 @@
     };
   }
 
-  /** Buttons each finding offers, in the order the pane shows them. */
-  function fixesFor(finding) {
+  /** The request's names of the pictures pasted into the body (kept with the verdict for the pane). */
+  function inlineNames(request) {
+    return (request.attachments || []).filter(function (a) { return a.inline; }).map(function (a) { return a.name; });
+  }
+
+  /**
+   * Buttons each finding offers, in the order the pane shows them.
+   * `inline` lists the names that are pictures in the body, not files.
+   */
+  function fixesFor(finding, inline) {
     var out = [];
     (finding.fixes || []).forEach(function (fix) {
       if (fix === "move_to_bcc") out.push({ kind: "move_to_bcc", label: "Move everyone to Bcc" });
       if (fix === "remove_attachment") {
         (finding.attachments || []).forEach(function (name) {
-          out.push({ kind: "remove_attachment", attachment: name, label: "Remove attachment " + name });
+          var picture = (inline || []).indexOf(name) >= 0;
+          out.push({ kind: "remove_attachment", attachment: name,
+            label: (picture ? "Remove the picture " + name + " from the body" : "Remove attachment " + name) });
         });
       }
     });
@@ -287,7 +332,8 @@
   return {
     LIMITS: LIMITS, SESSION_KEYS: SESSION_KEYS, CANCEL_LABEL: CANCEL_LABEL,
     rank: rank, truncate: truncate, chunk: chunk, normalizeAddress: normalizeAddress,
-    toApiRecipients: toApiRecipients, planAttachments: planAttachments,
+    toApiRecipients: toApiRecipients, requestNames: requestNames, planAttachments: planAttachments,
+    inlineNames: inlineNames,
     buildCheckRequest: buildCheckRequest, messageFingerprint: messageFingerprint,
     strongestFinding: strongestFinding, alertText: alertText, escapeMarkdown: escapeMarkdown,
     completionFor: completionFor, failModeCompletion: failModeCompletion,

@@ -83,7 +83,7 @@
     if (verdict.action !== "allow") {
       // The pane reads the findings from here: the service keeps no message content.
       await mailbox.writeSession(item, core.SESSION_KEYS.verdict,
-        { check_id: verdict.check_id, fingerprint: fingerprint, verdict: verdict });
+        { check_id: verdict.check_id, fingerprint: fingerprint, verdict: verdict, inline: core.inlineNames(request) });
     }
     return core.completionFor(verdict, support, config.commandId) ||
       core.failModeCompletion(clientConfig.fail_mode, "the service gave an answer this add-in does not know", support);

@@ -67,6 +67,17 @@
     return officeCall(function (cb) { item.body.getAsync("text", cb); });
   }
 
+  /**
+   * The HTML body (Mailbox 1.1; Office.CoercionType.Html is the string
+   * "html"). A client that cannot give it still has the text body checked,
+   * so a failure here is null, not a failed check.
+   */
+  function readBodyHtml(item) {
+    return officeCall(function (cb) { item.body.getAsync("html", cb); }).then(
+      function (html) { return typeof html === "string" && html ? html : null; },
+      function () { return null; });
+  }
+
   function listAttachments(item) {
     return officeCall(function (cb) { item.getAttachmentsAsync(cb); });
   }
@@ -83,11 +94,11 @@
     var item = mailbox.item;
     return Promise.all([
       readRecipients(item, "to"), readRecipients(item, "cc"), readRecipients(item, "bcc"),
-      readSubject(item), readBodyText(item), listAttachments(item),
+      readSubject(item), readBodyText(item), readBodyHtml(item), listAttachments(item),
     ]).then(function (v) {
       return {
         sender: mailbox.userProfile.emailAddress, to: v[0], cc: v[1], bcc: v[2],
-        subject: v[3], bodyText: v[4], attachmentDetails: v[5],
+        subject: v[3], bodyText: v[4], bodyHtml: v[5], attachmentDetails: v[6],
       };
     });
   }
@@ -162,9 +173,16 @@
       });
   }
 
+  /**
+   * Removes the attachment or pasted picture a finding names. The finding
+   * uses the request's names (core.requestNames: "image (2).png" for the
+   * second pasted "image.png"), so the current list is named the same way
+   * to find its id; removeAttachmentAsync takes inline pictures' ids too.
+   */
   function removeAttachmentNamed(item, name) {
     return listAttachments(item).then(function (list) {
-      var matches = (list || []).filter(function (a) { return a.name === name && !a.isInline; });
+      var names = core.requestNames(list);
+      var matches = (list || []).filter(function (a, i) { return names[i] === name; });
       return matches.reduce(function (done, a) {
         return done.then(function () { return officeCall(function (cb) { item.removeAttachmentAsync(a.id, cb); }); });
       }, Promise.resolve()).then(function () { return matches.length; });

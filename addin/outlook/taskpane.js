@@ -41,7 +41,7 @@
 
   // ---- rendering --------------------------------------------------------
 
-  function renderFinding(finding) {
+  function renderFinding(finding, inline) {
     var item = element("li", "finding finding--" + finding.action);
     var heading = element("h2", "finding-title");
     heading.appendChild(element("span", "badge", BADGES[finding.action] || finding.action));
@@ -60,7 +60,7 @@
       facts.appendChild(examples);
     }
     item.appendChild(facts);
-    var fixes = core.fixesFor(finding);
+    var fixes = core.fixesFor(finding, inline);
     if (fixes.length) {
       var buttons = element("div", "fixes");
       fixes.forEach(function (fix) {
@@ -85,7 +85,8 @@
     $("verdict-summary").textContent = verdict ? core.summaryFor(action) : "";
     var findings = $("findings");
     findings.textContent = "";
-    ((verdict && verdict.findings) || []).forEach(function (f) { findings.appendChild(renderFinding(f)); });
+    var inline = (record && record.inline) || [];
+    ((verdict && verdict.findings) || []).forEach(function (f) { findings.appendChild(renderFinding(f, inline)); });
     var overridden = Boolean(record && record.overridden);
     $("override").hidden = action !== "confirm" || overridden;
     $("blocked-note").hidden = action !== "block";
@@ -110,7 +111,8 @@
       }));
       var seconds = Number(pane.clientConfig.timeout_seconds) || 4;
       var verdict = await mailbox.requestCheck(fetchImpl, pane.config, pane.authorization, request, seconds * 1000);
-      var record = { check_id: verdict.check_id, fingerprint: core.messageFingerprint(request), verdict: verdict };
+      var record = { check_id: verdict.check_id, fingerprint: core.messageFingerprint(request), verdict: verdict,
+        inline: core.inlineNames(request) };
       await mailbox.writeSession(item, core.SESSION_KEYS.verdict, record);
       render(record, focus);
     } catch (error) {
@@ -138,7 +140,7 @@
           " to Bcc. You stay in To, so you get a copy.";
       } else {
         var removed = await mailbox.removeAttachmentNamed(Office.context.mailbox.item, fix.attachment);
-        done = removed ? "Removed " + fix.attachment + "." : fix.attachment + " is no longer attached.";
+        done = removed ? "Removed " + fix.attachment + "." : fix.attachment + " is no longer in the message.";
       }
     } catch (error) {
       button.disabled = false;

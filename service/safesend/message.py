@@ -57,6 +57,8 @@ class Attachment:
     data: bytes
     # True when the client could not send the content (cloud link, too big).
     missing: bool = False
+    # True for a picture pasted into the body (an add-in says so); only the wording differs.
+    inline: bool = False
 
     @property
     def size(self) -> int:

@@ -81,6 +81,8 @@ class AttachmentIn(_In):
     content_base64: str | None = Field(default=None, json_schema_extra=BASE64,
                                        description="File content; absent for cloud links")
     size: ByteCount | None = Field(default=None, description="Size in bytes when content is not sent")
+    inline: bool = Field(default=False, description="A picture pasted into the body rather than an "
+                         "attached file; only changes how findings name it")
 
 
 class ClientIn(_In):
@@ -190,10 +192,11 @@ def _recipients(items: list[RecipientIn | RecipientText], field: str) -> tuple[R
 def _attachment(item: AttachmentIn, index: int) -> Attachment:
     if item.content_base64 is None:
         # A cloud link or a file the client could not read: scanned as unscannable.
-        return Attachment(name=item.name, content_type=item.content_type, data=b"", missing=True)
+        return Attachment(name=item.name, content_type=item.content_type, data=b"", missing=True,
+                          inline=item.inline)
     try:
         data = base64.b64decode(item.content_base64, validate=True)
     except (binascii.Error, ValueError):
         raise RequestError("content_base64 is not valid base64",
                            f"attachments.{index}.content_base64") from None
-    return Attachment(name=item.name, content_type=item.content_type, data=data)
+    return Attachment(name=item.name, content_type=item.content_type, data=data, inline=item.inline)

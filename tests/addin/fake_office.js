@@ -5,6 +5,10 @@
  *     AsyncResult {status: "succeeded"|"failed", value, error};
  *   - Recipients.setAsync/addAsync take at most 100 recipients a call and a
  *     field holds at most 500 (Outlook on the web, new Outlook, Mac);
+ *   - body.getAsync("html") answers the item's HTML body (seed item.html),
+ *     or the text body wrapped in <p> when the seed has none;
+ *   - getAttachmentsAsync lists inline pictures too (isInline: true), and
+ *     getAttachmentContentAsync/removeAttachmentAsync take their ids;
  *   - getAttachmentContentAsync answers base64 for files, a URL for cloud
  *     attachments and EML for attached items;
  *   - sessionData holds strings, at most 50,000 characters per add-in;
@@ -55,7 +59,8 @@
       item: {
         to: (seed.item && seed.item.to) || [], cc: (seed.item && seed.item.cc) || [],
         bcc: (seed.item && seed.item.bcc) || [], subject: (seed.item && seed.item.subject) || "",
-        body: (seed.item && seed.item.body) || "", attachments: (seed.item && seed.item.attachments) || [],
+        body: (seed.item && seed.item.body) || "", html: (seed.item && seed.item.html) || null,
+        attachments: (seed.item && seed.item.attachments) || [],
         sessionData: (seed.item && seed.item.sessionData) || {},
         internetHeaders: {},
         // Milliseconds since the epoch (JSON-safe between pages); 0: deliver at once.
@@ -166,7 +171,8 @@
           var a = split(arguments, 1), coercion = a.args[0];
           state.calls.push({ api: "body.getAsync", coercion: coercion });
           var text = state.item.body;
-          answer(a.callback, a.options, coercion === "html" ? "<p>" + text.replace(/</g, "&lt;") + "</p>" : text);
+          if (coercion !== "html") return answer(a.callback, a.options, text);
+          answer(a.callback, a.options, state.item.html || "<p>" + text.replace(/</g, "&lt;") + "</p>");
         },
       },
       getAttachmentsAsync: function () {

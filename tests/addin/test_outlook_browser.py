@@ -11,6 +11,10 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+from corpus.documents import unlisted_plan_table
+from corpus.formats_more import inline_image, pasted_from_excel
+from corpus.images import signature_logo_png
+from corpus.people import make_roster
 
 from messages import TEACHER, parents
 from safesend.addin import COMMAND_ID
@@ -39,6 +43,19 @@ def csv_attachment():
 def cloud_attachment():
     return {"id": "att-2", "name": "Meeting sign-up.docx", "contentType": "application/msword",
             "size": 48_000, "attachmentType": "cloud", "isInline": False}
+
+
+def inline_picture(attachment_id: str, data: bytes, name: str = "image.png") -> dict:
+    """A picture pasted into the body: Outlook lists it with isInline and
+    names every pasted picture image.png."""
+    return {"id": attachment_id, "name": name, "contentType": "image/png", "size": len(data),
+            "attachmentType": "file", "isInline": True, "contentBase64": base64.b64encode(data).decode()}
+
+
+@pytest.fixture(scope="module")
+def incoming_students():
+    """12 students not in any roster, in a table with a 504 Plan column (the corpus's document)."""
+    return unlisted_plan_table(make_roster())
 
 
 class Outlook:
@@ -327,6 +344,86 @@ def test_the_pane_is_accessible_and_fits_a_narrow_pane(outlook):
                            "override-submit"]
     low = page.evaluate(CONTRAST_CHECK)
     assert low == [], f"text below WCAG AA contrast: {low}"
+
+
+def check_requests(window) -> list[dict]:
+    """Record the check requests the page sends from now on."""
+    sent = []
+    window.page.on("request", lambda r: sent.append(r.post_data_json)
+                   if r.url.endswith("/api/v1/checks") and r.method == "POST" else None)
+    return sent
+
+
+def test_a_student_table_in_the_html_body_is_found_when_the_text_is_a_stub(outlook, incoming_students):
+    """Issue 11: the table pasted from Excel is only in the HTML part; the text part is one line."""
+    rendered = pasted_from_excel(incoming_students)
+    window = outlook({"to": recipients(parents(3)), "subject": "Incoming students",
+                      "body": rendered.body_text, "html": rendered.body_html})
+    requests = check_requests(window)
+    options = window.send()["options"]
+    assert json.loads(options["contextData"])["action"] == "block"
+    assert "12 students" in options["errorMessage"]
+    assert requests[0]["body"] == {"text": rendered.body_text, "html": rendered.body_html}
+    assert {c["coercion"] for c in window.state()["calls"] if c["api"] == "body.getAsync"} == {"text", "html"}
+
+
+@pytest.mark.usefixtures("ocr_engine")
+def test_a_screenshot_pasted_into_the_body_is_found_and_removed_in_one_click(outlook, live_service,
+                                                                           incoming_students):
+    """The signature's logo and the pasted screenshot are both "image.png" in Outlook:
+    the finding and its Remove button name the screenshot alone, and the logo stays."""
+    rendered = inline_image(incoming_students)
+    shot = {name: data for name, _, data in rendered.attachments}["image001.png"]
+    live_service.set_policy({"clients": {"timeout_seconds": 15}, "limits": {"time_budget_seconds": 15}})
+    try:
+        window = outlook({"to": recipients(parents(3)), "subject": "Incoming students",
+                          "body": rendered.body_text, "html": rendered.body_html,
+                          "attachments": [inline_picture("logo-1", signature_logo_png()),
+                                          inline_picture("shot-1", shot)]})
+        requests = check_requests(window)
+        options = window.send()["options"]
+        assert json.loads(options["contextData"])["action"] == "block"
+        sent = requests[0]["attachments"]
+        assert [(a["name"], a.get("inline")) for a in sent] == [("image.png", True), ("image (2).png", True)]
+        assert base64.b64decode(sent[1]["content_base64"]) == shot
+        page = window.open_pane()
+        findings = page.locator("#findings").inner_text()
+        assert "12 students" in findings and "image (2).png" in findings
+        page.get_by_role("button", name="Remove the picture image (2).png from the body").click()
+        window.wait_for_verdict(not_action="block")
+        assert [a["id"] for a in window.item()["attachments"]] == ["logo-1"]
+        assert page.locator("#verdict").get_attribute("data-action") == "allow"
+    finally:
+        live_service.set_policy({})
+
+
+def test_a_signature_logo_pasted_inline_is_sent_and_finds_nothing(outlook):
+    logo = signature_logo_png()
+    html = "<p>See you Friday.</p><p>-- <br>Ms. Rivera<br><img src='cid:image001.png@01DB'></p>"
+    window = outlook({"to": recipients(parents(3)), "subject": "Field trip", "body": "See you Friday.",
+                      "html": html, "attachments": [inline_picture("logo-1", logo)]})
+    requests = check_requests(window)
+    assert window.send()["options"] == {"allowEvent": True}
+    sent = requests[0]["attachments"]
+    assert [(a["name"], a["inline"], base64.b64decode(a["content_base64"])) for a in sent] == [
+        ("image.png", True, logo)]
+
+
+def test_changing_the_html_body_after_an_override_checks_again(outlook, live_service, incoming_students):
+    rendered = pasted_from_excel(incoming_students)
+    window = outlook({"to": recipients(parents(40))})
+    window.send()
+    page = window.open_pane()
+    page.get_by_label("Why must this message go to these recipients as it is?").fill(
+        "Families asked for a shared thread to agree on one meeting time.")
+    page.get_by_role("button", name="Record reason and allow sending").click()
+    page.wait_for_function("() => document.getElementById('override').hidden")
+    # A table pasted after the reason was given: the text part is unchanged.
+    page.evaluate("html => { window.__outlook.state.item.html = html; }", rendered.body_html)
+    before = len(checks_of(live_service))
+    options = window.send()["options"]
+    assert options["allowEvent"] is False and json.loads(options["contextData"])["action"] == "block"
+    assert len(checks_of(live_service)) == before + 1
 
 
 FOCUSED = "document.activeElement.id || document.activeElement.textContent.trim()"

@@ -51,6 +51,7 @@ def test_a_much_smaller_roster_asks_first_and_the_old_one_comes_back(open_as, co
     assert "1,190 of 1,200 students (99%)" in it.locator("[data-confirm-reasons]").inner_text()
     button = it.locator("[data-import-button]")
     assert button.is_disabled() and button.inner_text() == "Replace the roster"
+    assert it.evaluate(LAYOUT_PROBLEMS) == []  # the column choices show their whole names
     it.locator("#roster-import").screenshot(path=str(screenshots / "console-roster-confirm.png"))
     it.check("[data-replace-confirm]")
     button.click()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import time
+from pathlib import Path
 
 import pytest
 from corpus.documents import Doc, Grid, Para
@@ -166,10 +167,31 @@ def test_missing_language_data_is_reported_as_ocr_unavailable(monkeypatch, tmp_p
     assert [(p.name, p.reason) for p in result.problems] == [("list.png", ocr.UNAVAILABLE)]
 
 
-def test_a_heic_photo_is_reported_as_unreadable_not_passed_silently(extract):
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_a_heic_phone_photo_is_read(extract):
+    """An iPhone's own format: LIST photographed (corpus.images.phone_photo_jpeg),
+    saved as HEIC once with pillow-heif's encoder (the service only decodes)."""
+    result = extract("IMG_0001.HEIC", (FIXTURES / "reading_group_photo.heic").read_bytes())
+    assert result.problems == []
+    found = {"Dunmore", "Ferreira", "Tremblay", "74623280", "51686155"} & set(words(result).split())
+    assert len(found) >= 4, found
+
+
+def test_a_damaged_heic_photo_is_reported_not_passed_silently(extract):
     heic = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic" + bytes(200)
     result = extract("IMG_0001.HEIC", heic)
-    assert reasons(result) == {"IMG_0001.HEIC": "its format (HEIC/AVIF picture) cannot be read"}
+    assert reasons(result) == {"IMG_0001.HEIC": "it is damaged or not a valid image"}
+
+
+def test_an_avif_picture_is_read(extract):
+    image = Image.open(io.BytesIO(screenshot_png(LIST)))
+    avif = io.BytesIO()
+    image.save(avif, format="AVIF", quality=90)
+    result = extract("list.avif", avif.getvalue())
+    assert result.problems == []
+    assert {"Dunmore", "74623280"} <= set(words(result).split())
 
 
 def test_ocr_policy_settings_reach_the_extractor():

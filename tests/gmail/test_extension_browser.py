@@ -15,6 +15,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from corpus.documents import unlisted_plan_table
+from corpus.images import screenshot_png, signature_logo_png
+from corpus.people import make_roster
 from gmail.extension_build import HARNESS, ensure_built
 from gmail.google_fakes import DOMAIN, EXTENSION_CLIENT, TEACHER, CertsServer, SigningKey, user_token
 from werkzeug.serving import make_server
@@ -246,6 +249,61 @@ def test_attachments_are_read_and_one_nobody_can_read_can_be_removed(stack, gmai
     press(page, "Send")
     assert wait_until(lambda: len(sent(page)) == 1)
     assert sent(page)[0]["attachments"] == ["supply-list.csv"]
+
+
+def check_bodies(page) -> list[dict]:
+    """The check requests the page sends from now on."""
+    bodies = []
+    page.on("request", lambda r: bodies.append(r.post_data_json)
+            if r.url.endswith("/api/v1/checks") and r.method == "POST" else None)
+    return bodies
+
+
+@pytest.fixture(scope="module")
+def student_screenshot() -> bytes:
+    """A screenshot of 12 students not in any roster, with a 504 Plan column (the corpus's document)."""
+    return screenshot_png(unlisted_plan_table(make_roster()))
+
+
+@pytest.mark.usefixtures("ocr_engine")
+def test_a_screenshot_pasted_into_the_body_is_found_and_removed(stack, gmail, student_screenshot):
+    """Issue 11: Gmail shows an uploaded inline picture from its own origin. The picture is
+    read with the user's session; the signature's remote logo on another origin is not."""
+    inline = "/mail/u/0/?ui=2&attid=0.1&disp=emb&view=fimg"
+    html = (f"<div>Here is the list from the summer program:</div><div><img src='{inline}' width='600'></div>"
+            "<div>-- <br>Ms. Rivera<br><img src='http://127.0.0.1:9/school-logo.png' alt=''></div>")
+    page = gmail(to=parents(3, start=500), subject="Incoming students", html=html)
+    page.route(stack["page_origin"] + "/mail/u/0/**", lambda route: route.fulfill(
+        status=200, content_type="image/png", body=student_screenshot))
+    bodies = check_bodies(page)
+    page.click("#send")
+    dialog(page).wait_for(timeout=20000)
+    sent_pictures = bodies[0]["attachments"]
+    assert [(a["name"], a["content_type"], a["inline"]) for a in sent_pictures] == [
+        ("pasted image 1.png", "image/png", True)]
+    assert base64.b64decode(sent_pictures[0]["content_base64"]) == student_screenshot
+    text = dialog(page).inner_text()
+    assert "12 students" in text and sent(page) == []
+    press(page, "Remove pasted image 1.png")
+    page.locator("h2:has-text('Ready to send')").wait_for(timeout=20000)
+    assert page.locator("#body img").count() == 1  # the signature's logo stays
+    assert bodies[-1]["attachments"] == []
+    press(page, "Send")
+    assert wait_until(lambda: len(sent(page)) == 1)
+
+
+@pytest.mark.usefixtures("ocr_engine")
+def test_a_screenshot_still_being_pasted_is_read_from_its_data_url(gmail, student_screenshot):
+    data = "data:image/png;base64," + base64.b64encode(student_screenshot).decode()
+    logo = "data:image/png;base64," + base64.b64encode(signature_logo_png()).decode()
+    page = gmail(to=parents(3, start=600), subject="Incoming students",
+                 html=f"<div>See below</div><img src='{data}'><div>-- <br><img src='{logo}'></div>")
+    bodies = check_bodies(page)
+    page.click("#send")
+    dialog(page).wait_for(timeout=20000)
+    assert [a["name"] for a in bodies[0]["attachments"]] == ["pasted image 1.png", "pasted image 2.png"]
+    assert "12 students" in dialog(page).inner_text()
+    assert "pasted image 2.png" not in dialog(page).inner_text()  # the logo is not a finding
 
 
 def test_fail_open_sends_with_a_visible_notice(stack, gmail, policy):

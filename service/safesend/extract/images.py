@@ -1,5 +1,5 @@
 """Pictures -> text with OCR: PNG, JPEG, GIF, BMP, TIFF (every page, Group 4
-fax included), WebP; and the pages of a scanned PDF (pdf.py renders them).
+fax included), WebP, HEIC and AVIF; and the pages of a scanned PDF (pdf.py renders them).
 
 Most pictures in school mail hold no text (signature logos, icons, photos
 of events): a cheap look first - size, then edge density and how much of
@@ -11,6 +11,7 @@ when they stop the reading early the file says so: "2 of 9 pages checked".
 
 from __future__ import annotations
 
+import functools
 import io
 import time
 from collections.abc import Callable
@@ -37,11 +38,15 @@ def read_image(data: bytes, out: Out) -> None:
     if not out.limits.ocr:
         return  # counted, not read
     Image.MAX_IMAGE_PIXELS = None  # our own limit below, checked before decoding
+    heif = data[4:8] == b"ftyp"
+    if heif and not _heif_reader():
+        raise ScanStop(reasons.unreadable_format("HEIC/AVIF picture"))
     try:
         image = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
-        if data[4:8] == b"ftyp":  # HEIC/AVIF: a phone photo we cannot decode, so say so
-            raise ScanStop(reasons.unreadable_format("HEIC/AVIF picture")) from None
+        if heif:
+            raise  # a HEIC the decoder cannot open is damaged, as any other picture
+
         if _unreadable_kind(data):
             return  # EMF/WMF drawings, icons: counted, not read
         raise
@@ -56,6 +61,18 @@ def read_image(data: bytes, out: Out) -> None:
     pages = [(f"page {i + 1}" if frames > 1 else None, _frame_getter(image, i))
              for i in range(frames)]
     ocr_pages(pages, out, len(pages))
+
+
+@functools.cache
+def _heif_reader() -> bool:
+    """HEIC (an iPhone's camera format; AVIF is Pillow's own) through pi-heif,
+    libheif's decoder without an encoder. Registered once per worker."""
+    try:
+        import pi_heif
+    except ImportError:
+        return False
+    pi_heif.register_heif_opener()
+    return True
 
 
 def _jpeg_may_hold_text(data: bytes, width: int, height: int) -> bool:

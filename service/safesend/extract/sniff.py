@@ -69,7 +69,8 @@ EXT_KINDS = {
     ".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".htm": "html", ".html": "html",
     ".xhtml": "html", ".xml": "xml", ".svg": "xml", ".mbox": "mbox",
     ".png": "image", ".jpg": "image", ".jpeg": "image", ".gif": "image", ".bmp": "image",
-    ".tif": "image", ".tiff": "image", ".webp": "image", ".heic": "image", ".ico": "image",
+    ".tif": "image", ".tiff": "image", ".webp": "image", ".ico": "image",
+    ".heic": "image", ".heif": "image", ".avif": "image",
     ".emf": "image", ".wmf": "image",
     ".mp3": "media", ".mp4": "media", ".m4a": "media", ".mov": "media", ".wav": "media",
     ".avi": "media",
@@ -130,10 +131,15 @@ def _by_magic(data: bytes) -> str | None:
     if data[:4] == b"RIFF" and data[8:12] in (b"WAVE", b"AVI "):
         return "media"
     if data[4:8] == b"ftyp":
-        return "image" if data[8:12] in (b"heic", b"heix", b"mif1", b"avif") else "media"
+        return "image" if data[8:12] in _HEIF_BRANDS else "media"
     if data[:2] == b"BM" and len(data) > 26 and int.from_bytes(data[2:6], "little") == len(data):
         return "image"
     return None
+
+
+# ISO media files that are pictures (HEIC, HEIF, AVIF); others (mp4, mov, m4a) are media
+_HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"mif2", b"avif",
+                b"avis")
 
 
 def _by_name(name: str, content_type: str | None) -> str | None:

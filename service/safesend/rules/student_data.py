@@ -36,12 +36,13 @@ def evaluate(message: Message, facts: Facts, policy: Policy) -> list[Finding]:
         return []
     unconfirmed_family = students <= 1 and sensitive > 0 and outside > 0 and not large
     files = _attachments_with_students(report)
+    pasted = {a.name for a in message.attachments if a.inline}
     in_body = any(attachment_of(s.source) is None and (s.students or s.dobs)
                   for s in detections.sources)
     return [Finding(
         rule=NAME, action=action, count=students,
-        title=_title(students, sensitive, files, in_body),
-        detail=_detail(detections, students, sensitive, outside, large, facts, files, in_body)
+        title=_title(students, sensitive, files, in_body, pasted),
+        detail=_detail(detections, students, sensitive, outside, large, facts, files, in_body, pasted)
         + (ASK_FAMILY if unconfirmed_family else ""),
         evidence=[e.text for e in detections.evidence[:EVIDENCE_LIMIT]],
         fixes=["remove_attachment"] if files and not in_body else [],
@@ -103,11 +104,16 @@ def _attachments_with_students(report: ContentReport) -> list[str]:
     return names
 
 
-def _title(students: int, sensitive: int, files: list[str], in_body: bool) -> str:
+def _title(students: int, sensitive: int, files: list[str], in_body: bool, pasted: set[str]) -> str:
     if in_body or not files:
         where = "This message"
+    elif len(files) == 1:
+        named = _where(files[0], pasted)
+        where = named[0].upper() + named[1:]
+    elif all(f in pasted for f in files):
+        where = f"{len(files)} pictures pasted into the body"
     else:
-        where = f"The attachment {files[0]}" if len(files) == 1 else f"{len(files)} attachments"
+        where = f"{len(files)} attachments"
     title = f"{where} {'identify' if len(files) > 1 and not in_body else 'identifies'} " \
             f"{plural(students, 'student')}"
     if sensitive:
@@ -115,8 +121,24 @@ def _title(students: int, sensitive: int, files: list[str], in_body: bool) -> st
     return title
 
 
+def _where(name: str, pasted: set[str]) -> str:
+    """How a finding names a file; a picture pasted into the body is not an attachment to the sender."""
+    return f"the picture pasted into the body ({name})" if name in pasted else f"the attachment {name}"
+
+
+def _places(files: list[str], pasted: set[str]) -> list[str]:
+    attached = [f for f in files if f not in pasted]
+    pictures = [f for f in files if f in pasted]
+    places = [f"the attachment {', '.join(attached)}"] if attached else []
+    if len(pictures) == 1:
+        places.append(_where(pictures[0], pasted))
+    elif pictures:
+        places.append(f"the pictures pasted into the body ({', '.join(pictures)})")
+    return places
+
+
 def _detail(detections, students: int, sensitive: int, outside: int, large: bool, facts: Facts,
-            files: list[str], in_body: bool) -> str:
+            files: list[str], in_body: bool, pasted: set[str]) -> str:
     kinds = []
     if detections.students_in_roster:
         kinds.append("names or IDs from the district roster")
@@ -126,8 +148,7 @@ def _detail(detections, students: int, sensitive: int, outside: int, large: bool
         kinds.append("dates of birth")
     if detections.roster_like_tables:
         kinds.append("a table that looks like a student list")
-    places = ([f"the attachment {', '.join(files)}"] if files else []) + (
-        ["the message text"] if in_body else [])
+    places = _places(files, pasted) + (["the message text"] if in_body else [])
     text = (f"Found {' and '.join(places) or 'the message'} to contain "
             f"{', '.join(kinds) or 'student information'} for {plural(students, 'student')}.")
     if sensitive:
@@ -143,5 +164,6 @@ def _detail(detections, students: int, sensitive: int, outside: int, large: bool
     if audience:
         text += f" It is addressed to {' and '.join(audience)}."
     if files and not in_body:
-        text += " Remove the attachment, or send it only to the staff who need it."
+        thing = "picture" if all(f in pasted for f in files) else "attachment"
+        text += f" Remove the {thing}, or send it only to the staff who need it."
     return text

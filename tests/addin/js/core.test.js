@@ -124,36 +124,50 @@ test("a Bcc over the field limit is refused with an explanation", () => {
   assert.match(plan.reason, /distribution list|several messages/);
 });
 
-test("attachments: inline skipped, cloud and oversized described without content", () => {
+test("attachments: inline pictures read like files; cloud and oversized described without content", () => {
   const plan = core.planAttachments([
     { id: "1", name: "list.xlsx", size: 1000, attachmentType: "file", isInline: false },
-    { id: "2", name: "logo.png", size: 10, attachmentType: "file", isInline: true },
+    { id: "2", name: "image.png", size: 10, attachmentType: "file", isInline: true },
     { id: "3", name: "shared.docx", size: 10, attachmentType: "cloud", isInline: false },
     { id: "4", name: "huge.pdf", size: 5000, attachmentType: "file", isInline: false },
     { id: "5", name: "Fwd: minutes", size: 10, attachmentType: "item", isInline: false },
+    { id: "6", name: "image.png", size: 9000, attachmentType: "file", isInline: true },
   ], 2000);
-  assert.deepEqual(plan.map((a) => [a.name, a.readContent]),
-    [["list.xlsx", true], ["shared.docx", false], ["huge.pdf", false], ["Fwd: minutes", false]]);
+  assert.deepEqual(plan.map((a) => [a.name, a.readContent, a.inline]),
+    [["list.xlsx", true, false], ["image.png", true, true], ["shared.docx", false, false],
+      ["huge.pdf", false, false], ["Fwd: minutes", false, false], ["image (2).png", false, true]]);
+});
+
+test("request names are unique, so a finding names one picture", () => {
+  const names = core.requestNames([{ name: "image.png" }, { name: "Image.png" }, { name: "image (2).png" },
+    { name: "" , isInline: true }, { name: "notes" }, { name: "notes" }]);
+  assert.deepEqual(names, ["image.png", "Image (2).png", "image (2) (2).png", "picture", "notes", "notes (2)"]);
 });
 
 test("the check request follows the API contract", () => {
   const request = core.buildCheckRequest({
     sender: "t@d.org", to: [{ emailAddress: "a@x.com", displayName: "A", recipientType: "externalUser" }],
     cc: [{ emailAddress: "all-parents@d.org", displayName: "All parents", recipientType: "distributionList" }],
-    bcc: [], subject: "504 plans", bodyText: "Hello",
+    bcc: [], subject: "504 plans", bodyText: "Hello", bodyHtml: "<p>Hello</p>",
     attachments: [{ name: "a.csv", contentType: "text/csv", size: 3, contentBase64: "YSxi" },
-      { name: "b.docx", contentType: "x", size: 9 }],
+      { name: "b.docx", contentType: "x", size: 9 },
+      { name: "image.png", contentType: "image/png", size: 3, contentBase64: "iVBO", inline: true }],
     version: "0.1.0",
   });
   assert.deepEqual(request.to, [{ address: "a@x.com", name: "A", is_group: false }]);
   assert.equal(request.cc[0].is_group, true);
-  assert.deepEqual(request.body, { text: "Hello", html: null });
+  assert.deepEqual(request.body, { text: "Hello", html: "<p>Hello</p>" });
+  assert.equal(core.buildCheckRequest({ bodyText: "Hi" }).body.html, null);
   assert.deepEqual(request.attachments[0], { name: "a.csv", content_type: "text/csv", content_base64: "YSxi", size: 3 });
   assert.equal(request.attachments[1].content_base64, undefined);
+  assert.equal(request.attachments[1].inline, undefined);
+  assert.deepEqual(request.attachments[2],
+    { name: "image.png", content_type: "image/png", content_base64: "iVBO", size: 3, inline: true });
+  assert.deepEqual(core.inlineNames(request), ["image.png"]);
   assert.deepEqual(request.client, { app: "outlook", version: "0.1.0" });
 });
 
-test("the fingerprint changes with recipients, subject, body or files, not with case", () => {
+test("the fingerprint changes with recipients, subject, either body part or files, not with case", () => {
   const base = { sender: "t@d.org", to: people(2), cc: [], bcc: [], subject: "S", bodyText: "B", attachments: [] };
   const fp = (parts) => core.messageFingerprint(core.buildCheckRequest(Object.assign({}, base, parts)));
   const original = fp({});
@@ -164,12 +178,26 @@ test("the fingerprint changes with recipients, subject, body or files, not with 
   assert.notEqual(original, fp({ bodyText: "B!" }));
   assert.notEqual(original, fp({ bcc: base.to, to: [] }));
   assert.notEqual(original, fp({ attachments: [{ name: "x.csv", size: 1 }] }));
+  // Issue 11: the HTML body and the pictures pasted into it are checked, so they count too.
+  const html = fp({ bodyHtml: "<table><tr><td>Student</td></tr></table>" });
+  assert.notEqual(original, html);
+  assert.notEqual(html, fp({ bodyHtml: "<table><tr><td>Student 2</td></tr></table>" }));
+  const picture = (size) => ({ name: "image.png", size, inline: true });
+  assert.notEqual(original, fp({ attachments: [picture(4000)] }));
+  assert.notEqual(fp({ attachments: [picture(4000)] }), fp({ attachments: [picture(4100)] }));
+  assert.notEqual(fp({ attachments: [picture(4000)] }), fp({ attachments: [{ name: "image.png", size: 4000 }] }));
+  // The send handler hashes before it reads content: content must not change the fingerprint.
+  assert.equal(fp({ attachments: [picture(4000)] }),
+    fp({ attachments: [Object.assign(picture(4000), { contentBase64: "iVBO" })] }));
 });
 
 test("fixes map to buttons, one per flagged attachment", () => {
   assert.deepEqual(core.fixesFor({ fixes: ["move_to_bcc"] }).map((f) => f.label), ["Move everyone to Bcc"]);
   const removal = core.fixesFor({ fixes: ["remove_attachment"], attachments: ["a.xlsx", "b.csv"] });
   assert.deepEqual(removal.map((f) => f.attachment), ["a.xlsx", "b.csv"]);
+  const picture = core.fixesFor({ fixes: ["remove_attachment"], attachments: ["image (2).png"] }, ["image (2).png"]);
+  assert.deepEqual(picture.map((f) => [f.attachment, f.label]),
+    [["image (2).png", "Remove the picture image (2).png from the body"]]);
 });
 
 test("small helpers", () => {

@@ -12,16 +12,34 @@ function people(n, domain) {
   return Array.from({ length: n }, (_, i) => ({ emailAddress: `parent${i}@${domain || "gmail.com"}`, displayName: `P ${i}` }));
 }
 
-test("reads every part of the item", async () => {
+test("reads every part of the item, the HTML body too", async () => {
   const fake = createFakeOffice({ item: { to: people(2), cc: people(1, "yahoo.com"), subject: "Trip", body: "Hi",
-    attachments: [{ id: "a1", name: "list.csv", size: 4, contentBase64: "YSxi" }] } });
+    html: "<p>Hi</p><table><tr><td>x</td></tr></table>",
+    attachments: [{ id: "a1", name: "list.csv", size: 4, contentBase64: "YSxi" },
+      { id: "a2", name: "image.png", size: 4, isInline: true, contentBase64: "iVBO" }] } });
   const parts = await mailbox.readMessageParts(fake.Office);
   assert.equal(parts.sender, TEACHER);
   assert.equal(parts.to.length, 2);
   assert.equal(parts.cc[0].recipientType, "externalUser");
   assert.equal(parts.subject, "Trip");
   assert.equal(parts.bodyText, "Hi");
+  assert.equal(parts.bodyHtml, "<p>Hi</p><table><tr><td>x</td></tr></table>");
   assert.equal(parts.attachmentDetails[0].attachmentType, "file");
+  assert.equal(parts.attachmentDetails[1].isInline, true);
+  const bodies = fake.state.calls.filter((c) => c.api === "body.getAsync").map((c) => c.coercion);
+  assert.deepEqual(bodies.sort(), ["html", "text"]);
+});
+
+test("a client that cannot give the HTML body still has the text checked", async () => {
+  const fake = createFakeOffice({ item: { body: "Hi" } });
+  const body = fake.Office.context.mailbox.item.body;
+  const getAsync = body.getAsync;
+  body.getAsync = (coercion, callback) => (coercion === "html"
+    ? setTimeout(() => callback({ status: "failed", error: { name: "GenericResponseError", message: "no" } }), 0)
+    : getAsync(coercion, callback));
+  const parts = await mailbox.readMessageParts(fake.Office);
+  assert.equal(parts.bodyText, "Hi");
+  assert.equal(parts.bodyHtml, null);
 });
 
 test("attachment content: base64 for files, none for cloud links", async () => {
@@ -66,6 +84,17 @@ test("removes an attachment by name", async () => {
     { id: "a2", name: "other.pdf", size: 4 }] } });
   assert.equal(await mailbox.removeAttachmentNamed(fake.Office.context.mailbox.item, "list.xlsx"), 1);
   assert.deepEqual(fake.state.item.attachments.map((a) => a.name), ["other.pdf"]);
+});
+
+test("removes a pasted picture by the name the request gave it (the second image.png)", async () => {
+  const fake = createFakeOffice({ item: { attachments: [
+    { id: "p1", name: "image.png", size: 40, isInline: true }, { id: "p2", name: "image.png", size: 900, isInline: true },
+    { id: "f1", name: "list.csv", size: 4 }] } });
+  const item = fake.Office.context.mailbox.item;
+  assert.equal(await mailbox.removeAttachmentNamed(item, "image (2).png"), 1);
+  assert.deepEqual(fake.state.item.attachments.map((a) => a.id), ["p1", "f1"]);
+  assert.deepEqual(fake.state.calls.filter((c) => c.api === "removeAttachmentAsync").map((c) => c.id), ["p2"]);
+  assert.equal(await mailbox.removeAttachmentNamed(item, "image (2).png"), 0);
 });
 
 test("session data round trip; a missing key reads as null", async () => {

@@ -2,7 +2,7 @@
  * A stand-in for InboxSDK on this test page: the same ComposeView interface
  * SafeSend uses (registerComposeViewHandler, on('presending', e => e.cancel()),
  * get/set To/Cc/Bcc, getSubject, getTextContent/getHTMLContent,
- * getFromContact, getElement, send()), over the compose window in the page.
+ * getFromContact, getElement, getBodyElement, send()), over the compose window in the page.
  */
 (function () {
   "use strict";
@@ -118,6 +118,7 @@
     getFromContact() { return { ...this.draft.from }; }
     isReply() { return false; }
     getElement() { return this.root; }
+    getBodyElement() { return this.root.querySelector("#body"); }
 
     /** Like Gmail's Send: presending first; a cancelled send does not happen. */
     send(how = {}) {

@@ -45,6 +45,11 @@ function chipName(chip) {
   return (chip.querySelector(SELECTORS.name)?.textContent || "").trim();
 }
 
+/** The names on the chips, as the request will carry them. */
+export function chipNames(root) {
+  return findChips(root).map(chipName).filter(Boolean);
+}
+
 export function bytesToBase64(bytes) {
   let binary = "";
   const step = 0x8000;

@@ -1,13 +1,17 @@
 /**
  * One InboxSDK ComposeView, seen as SafeSend needs it: a snapshot to check,
- * recipients to rewrite, attachments to remove, and send().
+ * recipients to rewrite, attachments and pasted pictures to remove, and send().
  */
 
-import { readAttachments, removeAttachment } from "./attachments.js";
+import { chipNames, readAttachments, removeAttachment } from "./attachments.js";
+import { readPastedImages, removePastedImage } from "./pasted-images.js";
 
 const ATTACHMENT_TIMEOUT_MS = 3000;
 
-export function composeAdapter(view, { fetch }) {
+export function composeAdapter(view, { fetch, origin = globalThis.location?.origin }) {
+  // The <img> behind each "pasted image N" name of the last snapshot, for the Remove fix.
+  let pastedElements = new Map();
+
   function sender() {
     const from = view.getFromContact();
     return from && from.emailAddress;
@@ -15,6 +19,14 @@ export function composeAdapter(view, { fetch }) {
 
   return {
     async snapshot({ maxAttachmentBytes }) {
+      const limits = { fetch, maxBytes: maxAttachmentBytes, timeoutMs: ATTACHMENT_TIMEOUT_MS };
+      const body = typeof view.getBodyElement === "function" ? view.getBodyElement() : null;
+      // Files and pictures in parallel: the check has one time budget.
+      const [files, pasted] = await Promise.all([
+        readAttachments(view.getElement(), limits),
+        readPastedImages(body, { ...limits, origin, takenNames: chipNames(view.getElement()) }),
+      ]);
+      pastedElements = pasted.elements;
       return {
         sender: sender(),
         to: view.getToRecipients(),
@@ -24,9 +36,7 @@ export function composeAdapter(view, { fetch }) {
         text: view.getTextContent(),
         html: view.getHTMLContent(),
         isReply: typeof view.isReply === "function" ? view.isReply() : false,
-        attachments: await readAttachments(view.getElement(), {
-          fetch, maxBytes: maxAttachmentBytes, timeoutMs: ATTACHMENT_TIMEOUT_MS,
-        }),
+        attachments: [...files, ...pasted.attachments],
       };
     },
     sender,
@@ -40,7 +50,7 @@ export function composeAdapter(view, { fetch }) {
       view.setCcRecipients(cc);
     },
     removeAttachment(name) {
-      return removeAttachment(view.getElement(), name);
+      return removeAttachment(view.getElement(), name) || removePastedImage(pastedElements, name);
     },
     send() {
       view.send();

@@ -6,7 +6,8 @@ export const CLIENT_APP = "gmail-extension";
 
 /**
  * snapshot: {sender, to, cc, bcc (InboxSDK contacts), subject, text, html,
- * isReply, attachments: [{name, content_type, content_base64|null, size}]}
+ * isReply, attachments: [{name, content_type, content_base64|null, size, inline?}]}
+ * (inline: a picture pasted into the body, not a file chip)
  */
 export function buildCheckRequest(snapshot, version) {
   return {
@@ -21,6 +22,7 @@ export function buildCheckRequest(snapshot, version) {
       content_type: a.content_type || "application/octet-stream",
       content_base64: a.content_base64 ?? null,
       ...(a.content_base64 == null && a.size != null ? { size: a.size } : {}),
+      ...(a.inline ? { inline: true } : {}),
     })),
     client: { app: CLIENT_APP, version: version || "" },
     is_reply: Boolean(snapshot.isReply),
