@@ -1,6 +1,7 @@
 """Messages per second through Postfix + the gate, and the latency the gate adds.
 
     .venv/bin/python bench/bench_gate.py [--seconds 15] [--clients 4] [--gates 1]
+                                         [--transport unix|tcp] [--kinds typical,5mb]
                                          [--database sqlite|postgres] [--mechanisms]
 
 Runs as root (it starts Debian's Postfix with its own config on free loopback
@@ -13,6 +14,10 @@ Every accepted message must reach the receiving server: the count is printed.
 pass-through milter and a pass-through before-queue proxy (smtpd_proxy_filter).
 One gate process uses one core (Python's GIL): `--gates N` runs N gates,
 each behind its own Postfix SMTP listener, and spreads the senders over them.
+`--transport`: Postfix reaches the gate over a UNIX socket (the default, as
+README deploys it) or TCP on loopback. CPU seconds of the gate processes and
+their children (user + system, from /proc) are printed per run: less noisy
+than wall time on a shared machine.
 Prints numbers; asserts nothing. Kinds: a typical staff message (12
 recipients, 2 KB of text) and one with a 5 MB attachment.
 """
@@ -52,7 +57,26 @@ def kinds() -> dict[str, tuple[bytes, list[str]]]:
     attachment = synthetic_text(5 * 1024 * 1024, seed=2, roster=roster, name_rate=0.0).encode()
     big = build(to=to, subject="Minutes", body="The minutes are attached.\n",
                 attachments=[("minutes.txt", "text/plain", attachment)])
-    return {"typical": (typical, to), "5 MB attachment": (big, to)}
+    return {"typical": (typical, to), "5mb": (big, to)}
+
+
+LABELS = {"typical": "typical", "5mb": "5 MB attachment"}
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds so far of these processes (all threads) and their
+    children (the extraction workers a gate starts for attachments)."""
+    wanted, total = set(pids), 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue   # gone meanwhile
+        if int(entry.name) in wanted or int(fields[1]) in wanted:   # fields[1]: parent pid
+            total += int(fields[11]) + int(fields[12])   # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def prepare_store(database_url: str) -> dict[str, str]:
@@ -109,16 +133,25 @@ def run(port: int, raw: bytes, rcpts: list[str], clients: int, seconds: float):
 
 
 def measure(label: str, port, receiver: Receiver, raw: bytes, rcpts: list[str], clients: int,
-            seconds: float) -> list[float]:
+            seconds: float, pids: list[int] = ()) -> list[float]:
     before = len(receiver.wait_for(0, timeout=0))
     warm_up, _, _ = run(port, raw, rcpts, clients, min(2.0, seconds))   # processes, caches, roster
+    cpu_before = cpu_seconds(pids)
     latencies, refused, elapsed = run(port, raw, rcpts, clients, seconds)
+    cpu = cpu_seconds(pids) - cpu_before
     sent_total = len(warm_up) + len(latencies)   # accepted by Postfix, so owed to the receiver
     received = len(receiver.wait_for(before + sent_total, timeout=180)) - before
     print(f"  {label:<16} {len(latencies) / elapsed:7.1f} msg/s   p50 {percentile(latencies, .5):7.1f} ms"
           f"   p99 {percentile(latencies, .99):7.1f} ms   accepted {len(latencies)}  refused {refused}"
           f"   received {received}/{sent_total}")
+    if pids and latencies:
+        print(f"  {'':16} gate CPU {1000 * cpu / len(latencies):7.1f} ms/msg"
+              f" ({cpu:.1f} s over {elapsed:.0f} s)   load average {_load()}")
     return latencies
+
+
+def _load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def main() -> None:
@@ -129,6 +162,9 @@ def main() -> None:
     parser.add_argument("--mechanisms", action="store_true",
                         help="compare a pass-through milter and a pass-through proxy filter, no checks")
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--transport", choices=["unix", "tcp"], default="unix",
+                        help="how Postfix reaches the gate")
+    parser.add_argument("--kinds", default="typical,5mb", help="comma-separated: typical, 5mb")
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("bench_gate.py starts Postfix: run it as root")
@@ -139,21 +175,25 @@ def main() -> None:
         mechanisms(args.clients, args.seconds)
         return
     env = prepare_store(database_url)
-    print(f"Postfix + {args.gates} SafeSend gate(s), {args.clients} parallel SMTP senders, "
-          f"{args.seconds:.0f} s per run, "
-          f"{os.cpu_count()} CPUs ({args.database}); other work on this machine skews the numbers")
+    print(f"Postfix + {args.gates} SafeSend gate(s) over {args.transport}, {args.clients} parallel "
+          f"SMTP senders, {args.seconds:.0f} s per run, {os.cpu_count()} CPUs ({args.database}), "
+          f"load average {_load()}; other work on this machine skews the numbers")
     receiver = Receiver()
-    gates = [GateProcess(env).start() for _ in range(args.gates)]
+    gates = [GateProcess(env, unix=args.transport == "unix").start() for _ in range(args.gates)]
     plain = Postfix(relay_port=receiver.port).start()
-    gated = Postfix(relay_port=receiver.port, milter_port=gates[0].port, fail_mode="closed",
-                    extra_milter_ports=[g.port for g in gates[1:]]).start()
+    gated = Postfix(relay_port=receiver.port, milter=gates[0].milter, fail_mode="closed",
+                    extra_milters=[g.milter for g in gates[1:]]).start()
     gated_ports = [gated.port, *gated.extra_ports]
+    pids = [g.proc.pid for g in gates]
+    wanted = args.kinds.split(",")
     try:
         for name, (raw, rcpts) in kinds().items():
-            print(f"{name} ({len(raw) / 1024:.0f} KB, {len(rcpts)} recipients)")
+            if name not in wanted:
+                continue
+            print(f"{LABELS[name]} ({len(raw) / 1024:.0f} KB, {len(rcpts)} recipients)")
             base = measure("Postfix alone", plain.port, receiver, raw, rcpts, args.clients, args.seconds)
             with_gate = measure("Postfix + gate", gated_ports, receiver, raw, rcpts, args.clients,
-                                args.seconds)
+                                args.seconds, pids)
             print(f"  added latency    p50 {percentile(with_gate, .5) - percentile(base, .5):7.1f} ms"
                   f"   p99 {percentile(with_gate, .99) - percentile(base, .99):7.1f} ms")
     finally:
@@ -174,12 +214,12 @@ def mechanisms(clients: int, seconds: float) -> None:
     milter = start_pass_milter(milter_port)
     wait_for_port(milter_port)
     plain = Postfix(relay_port=receiver.port).start()
-    miltered = Postfix(relay_port=receiver.port, milter_port=milter_port).start()
+    miltered = Postfix(relay_port=receiver.port, milter=f"inet:127.0.0.1:{milter_port}").start()
     proxied = Postfix(relay_port=receiver.port, proxy_filter_port=proxy_port).start()
     proxy = PassProxy(proxy_port, proxied.after_port)
     try:
         for name, (raw, rcpts) in kinds().items():
-            print(f"{name} ({len(raw) / 1024:.0f} KB, {len(rcpts)} recipients)")
+            print(f"{LABELS[name]} ({len(raw) / 1024:.0f} KB, {len(rcpts)} recipients)")
             base = measure("Postfix alone", plain.port, receiver, raw, rcpts, clients, seconds)
             for label, instance in (("pass milter", miltered), ("pass proxy", proxied)):
                 lat = measure(label, instance.port, receiver, raw, rcpts, clients, seconds)

@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from .auth import Principal
 from .engine import evaluate
@@ -57,25 +58,50 @@ def prepare_check(services, tenant_id: str) -> tuple[Policy, CheckContext]:
         return services.check_inputs(session, tenant_id)
 
 
-def run_check(services, principal: Principal, message: Message, policy: Policy,
-              context: CheckContext, stamp_key: bytes | None = None) -> Verdict:
-    """Evaluate, record, and return the verdict. With `stamp_key`, a verdict that
-    does not block carries the mail-flow gate's stamp (gate/stamp.py)."""
+@dataclass
+class Evaluated:
+    """A verdict not yet recorded, with what recording it needs."""
+    verdict: Verdict
+    facts: object
+    elapsed_ms: int
+    digest: bytes   # the message's content_digest: its fingerprint and stamp
+
+
+def evaluate_check(services, message: Message, policy: Policy, context: CheckContext,
+                   digest: bytes | None = None) -> Evaluated:
+    """The verdict, with no database connection held (extraction and directory
+    look-ups may take up to the time budget). Nothing is recorded yet.
+    `digest`: the message's content_digest when the caller has it already."""
     started = time.perf_counter()
     with heavy_slot(services, message):
-        verdict, facts = evaluate(message, policy, context)  # no connection is held here
+        verdict, facts = evaluate(message, policy, context)
     elapsed_ms = int((time.perf_counter() - started) * 1000)
-    digest = content_digest(message)  # once, for the fingerprint and the stamp
-    with services.engine.begin() as connection:  # committed before the verdict is returned
-        record_check(connection, principal.tenant_id, message, verdict, facts,
-                     message_fingerprint(message, services.fingerprint_key, digest),
-                     actor=principal.email or principal.subject, duration_ms=elapsed_ms)
+    return Evaluated(verdict, facts, elapsed_ms, digest or content_digest(message))
+
+
+def record_verdict(services, principal: Principal, message: Message, evaluated: Evaluated,
+                   stamp_key: bytes | None = None) -> Verdict:
+    """Record the check in one short write (committed before the verdict is returned).
+    With `stamp_key`, a verdict that does not block carries the mail-flow gate's
+    stamp (gate/stamp.py)."""
+    verdict = evaluated.verdict
+    with services.engine.begin() as connection:
+        record_check(connection, principal.tenant_id, message, verdict, evaluated.facts,
+                     message_fingerprint(message, services.fingerprint_key, evaluated.digest),
+                     actor=principal.email or principal.subject, duration_ms=evaluated.elapsed_ms)
     if stamp_key is not None and verdict.action != "block":
         # The gate honours the stamp only while the check is allowed, warned or overridden.
-        verdict.stamp = make_stamp(message, verdict.check_id, stamp_key, digest)
+        verdict.stamp = make_stamp(message, verdict.check_id, stamp_key, evaluated.digest)
     # Counts and names only: never subject, body or attachment content.
     log.info("check %s tenant=%s action=%s rules=%s recipients=%d attachments=%d ms=%d",
              verdict.check_id, principal.tenant_id, verdict.action,
              ",".join(f.rule for f in verdict.findings) or "-", len(message.recipients()),
-             len(message.attachments), elapsed_ms)
+             len(message.attachments), evaluated.elapsed_ms)
     return verdict
+
+
+def run_check(services, principal: Principal, message: Message, policy: Policy,
+              context: CheckContext, stamp_key: bytes | None = None) -> Verdict:
+    """Evaluate, record, and return the verdict (the API's and the Gmail add-on's path)."""
+    return record_verdict(services, principal, message,
+                          evaluate_check(services, message, policy, context), stamp_key)

@@ -16,6 +16,7 @@ import email.utils
 import quopri
 import re
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from pathlib import Path
 
 from .message import AddressError, Attachment, ClientInfo, Message, Recipient, parse_address
@@ -61,30 +62,53 @@ def _too_many(name: str, count: int, limit: int) -> MailFileError:
     return MailFileError(f"{name} has too many recipients: {count:,} (the limit is {limit:,})")
 
 
+class _HeadersOncePolicy(EmailPolicy):
+    """email.policy.default that parses each header value once per message.
+
+    The email package builds a new header object on every `get`, and finding the
+    body and attachments asks each part's Content-Type and Content-Disposition
+    many times: that was most of the time spent on a typical message. The
+    result for one (name, value) is always the same, so it is kept, in this
+    message's policy only (nothing outlives the parsed message)."""
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        object.__setattr__(self, "_parsed", {})   # policies refuse ordinary attributes
+
+    def header_fetch_parse(self, name, value):
+        key = (name, value)
+        found = self._parsed.get(key)
+        if found is None:
+            found = self._parsed[key] = super().header_fetch_parse(name, value)
+        return found
+
+
 def _from_eml(data: bytes, name: str, max_recipients: int) -> Message:
     try:
-        parsed = email.message_from_bytes(data, policy=email.policy.default)
+        parsed = email.message_from_bytes(data, policy=_HeadersOncePolicy())
     except Exception as exc:  # the email package raises many kinds on broken input
         raise MailFileError(f"{name} is not a readable email: {exc}") from None
-    if not any(parsed.get(h) for h in ("From", "To", "Cc", "Bcc", "Subject")):
+    # Raw header values, read in one pass: the email package's structured address
+    # parser costs ~0.6 ms a recipient; the limit is applied before any address is parsed.
+    raw = _raw_headers(parsed, ("from", "to", "cc", "bcc", "subject", "in-reply-to"))
+    if not any(value.strip() for field in ("from", "to", "cc", "bcc", "subject")
+               for value in raw[field]):
         raise MailFileError(f"{name} has no email headers (From, To, Subject)")
-    # Raw header values: the email package's structured address parser costs
-    # ~0.6 ms a recipient; the limit is applied before any address is parsed.
-    raw = {field: _raw_values(parsed, field) for field in ("to", "cc", "bcc")}
-    count = count_address_items([v for values in raw.values() for v in values])
+    count = count_address_items([v for field in ("to", "cc", "bcc") for v in raw[field]])
     if count > max_recipients:
         raise _too_many(name, count, max_recipients)
     text, html = _eml_bodies(parsed)
+    subject = _header(parsed, "Subject")
     return Message(
-        sender=_first_address(_header(parsed, "From")),
+        sender=_first_address(raw["from"][0] if raw["from"] else ""),
         to=_recipients_from_pairs(_addresses(raw["to"]), "to"),
         cc=_recipients_from_pairs(_addresses(raw["cc"]), "cc"),
         bcc=_recipients_from_pairs(_addresses(raw["bcc"]), "bcc"),
-        subject=_header(parsed, "Subject"),
+        subject=subject,
         body_text=text, body_html=html,
         attachments=tuple(_eml_attachments(parsed)),
         client=ClientInfo(app="file", version=""),
-        is_reply=bool(parsed.get("In-Reply-To")) or _header(parsed, "Subject").lower().startswith("re:"),
+        is_reply=any(v.strip() for v in raw["in-reply-to"]) or subject.lower().startswith("re:"),
     )
 
 
@@ -96,10 +120,14 @@ def _header(parsed: EmailMessage, name: str) -> str:
         return str(raw[0]) if raw else ""
 
 
-def _raw_values(parsed: EmailMessage, field: str) -> list[str]:
-    """The header's values as written (unfolded), not run through the header parser."""
-    return [str(value).replace("\r", "").replace("\n", "") for key, value in parsed.raw_items()
-            if key.lower() == field]
+def _raw_headers(parsed: EmailMessage, fields: tuple[str, ...]) -> dict[str, list[str]]:
+    """These headers' values as written (unfolded), not run through the header parser."""
+    found: dict[str, list[str]] = {field: [] for field in fields}
+    for key, value in parsed.raw_items():
+        values = found.get(key.lower())
+        if values is not None:
+            values.append(str(value).replace("\r", "").replace("\n", ""))
+    return found
 
 
 _NAME_ADDR = re.compile(r'\s*(?:"((?:[^"\\]|\\.)*)"|([^"<>(),:;@]*?))\s*<([^<>"()\s]*)>\s*')

@@ -8,7 +8,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,6 +27,20 @@ from .store.roster import active_roster_id, roster_blob
 from .store.tenants import DEFAULT_TENANT, ensure_tenant
 
 log = logging.getLogger("safesend")
+
+
+def _versions_query():
+    """A tenant's current policy version and active roster snapshot id, in one query."""
+    tenant = bindparam("tenant_id")
+    return select(
+        select(func.max(PolicyVersion.version)).where(PolicyVersion.tenant_id == tenant)
+        .scalar_subquery(),
+        select(RosterSnapshot.id).where(RosterSnapshot.tenant_id == tenant,
+                                        RosterSnapshot.active.is_(True))
+        .limit(1).scalar_subquery())
+
+
+_VERSIONS = _versions_query()   # built once per process, not on every cache miss
 
 
 @dataclass
@@ -58,12 +72,7 @@ class Services:
         parsed once per process."""
         versions = self.tenant_versions.get(tenant_id)
         if versions is None:
-            versions = tuple(session.execute(select(
-                select(func.max(PolicyVersion.version)).where(PolicyVersion.tenant_id == tenant_id)
-                .scalar_subquery(),
-                select(RosterSnapshot.id).where(RosterSnapshot.tenant_id == tenant_id,
-                                                RosterSnapshot.active.is_(True))
-                .limit(1).scalar_subquery())).one())
+            versions = tuple(session.execute(_VERSIONS, {"tenant_id": tenant_id}).one())
             self.tenant_versions.put(tenant_id, versions)
         version, snapshot = versions
         cached = self._policies.get(tenant_id)

@@ -15,7 +15,12 @@
  *   - event.completed options are checked against the documented limits
  *     and requirement sets, and any breach is recorded in `violations`;
  *   - completing with a known commandId stores contextData as the task
- *     pane's initialization context (what "Review and fix" does).
+ *     pane's initialization context (what "Review and fix" does);
+ *   - item.delayDeliveryTime (Mailbox 1.13, Compose): getAsync answers the
+ *     delivery Date, or 0 when none is set; setAsync takes a Date (else
+ *     InvalidFormatError). Delayed delivery still starts with Send, so
+ *     fireSend runs OnMessageSend as usual; a send that is allowed records
+ *     `deliverAt`, the time the server will deliver it (null: at once).
  * Used by the Node tests (require) and the browser tests (served as office.js).
  */
 (function (root, factory) {
@@ -58,6 +63,8 @@
         attachments: (seed.item && seed.item.attachments) || [],
         sessionData: (seed.item && seed.item.sessionData) || {},
         internetHeaders: {},
+        // Milliseconds since the epoch (JSON-safe between pages); 0: deliver at once.
+        delayDeliveryTime: (seed.item && seed.item.delayDeliveryTime) || 0,
         initializationContext: seed.item && seed.item.initializationContext !== undefined
           ? seed.item.initializationContext : null,
       },
@@ -245,6 +252,28 @@
       },
     };
 
+    // Mailbox 1.13: the delivery date and time of the message being composed.
+    if (versionAtLeast(state.mailboxVersion, "1.13")) {
+      item.delayDeliveryTime = {
+        getAsync: function () {
+          var a = split(arguments, 0);
+          state.calls.push({ api: "delayDeliveryTime.getAsync" });
+          var when = state.item.delayDeliveryTime;
+          answer(a.callback, a.options, when ? new Date(when) : 0);
+        },
+        setAsync: function () {
+          var a = split(arguments, 1), when = a.args[0];
+          state.calls.push({ api: "delayDeliveryTime.setAsync" });
+          if (!(when instanceof Date) || isNaN(when.getTime())) {
+            return answer(a.callback, a.options, null,
+              fail("InvalidFormatError", "The format of the specified data object is not valid."));
+          }
+          state.item.delayDeliveryTime = when.getTime();
+          answer(a.callback, a.options);
+        },
+      };
+    }
+
     function checkCompletion(options) {
       var problems = [];
       Object.keys(options || {}).forEach(function (key) {
@@ -278,6 +307,9 @@
           type: "olkMessageSend",
           completed: function (options) {
             var record = { options: copy(options || {}), ms: Date.now() - started };
+            // Allowed: Outlook hands the message over, to go now or at its delivery time.
+            record.deliverAt = options && options.allowEvent === true && state.item.delayDeliveryTime
+              ? state.item.delayDeliveryTime : null;
             state.violations = state.violations.concat(checkCompletion(options));
             if (state.completed.length) state.violations.push("event.completed called twice");
             state.completed.push(record);

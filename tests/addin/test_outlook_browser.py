@@ -258,6 +258,34 @@ def test_review_pane_records_a_justified_override_and_the_next_send_goes(outlook
     assert len(checks_of(live_service)) == before, "an unchanged, justified message is not checked again"
 
 
+TOMORROW_MS = 1_796_371_200_000   # 2026-12-04 08:00 UTC, as Office's Date.getTime()
+DELAYED = {
+    "confirm": {"to": recipients(parents(40))},
+    "block": {"to": recipients([TEACHER, *parents(250)]), "cc": recipients(parents(5, start=300)),
+              "attachments": [csv_attachment()]},
+    "allow": {"to": recipients([TEACHER]), "bcc": recipients(parents(40))},
+}
+
+
+@pytest.mark.parametrize("action", ["confirm", "block", "allow"])
+def test_delay_delivery_still_goes_through_the_send_check(outlook, live_service, action):
+    """Delay Delivery / Send later (item.delayDeliveryTime, Mailbox 1.13) still starts
+    with Send: the same check holds or lets the message go, and its delivery time stays."""
+    window = outlook({**DELAYED[action], "delayDeliveryTime": TOMORROW_MS})
+    completed = window.send()
+    allowed = action == "allow"
+    assert completed["options"]["allowEvent"] is allowed
+    assert completed["deliverAt"] == (TOMORROW_MS if allowed else None)
+    state = window.state()
+    assert state["item"]["delayDeliveryTime"] == TOMORROW_MS
+    assert not [c for c in state["calls"] if c["api"].startswith("delayDeliveryTime")]
+    # The check is recorded: named by the held event's context, or by the allowed one's stamp.
+    check_id = (state["item"]["internetHeaders"]["X-SafeSend"].split()[1] if allowed
+                else json.loads(completed["options"]["contextData"])["check_id"])
+    recorded = {c["id"]: c for c in checks_of(live_service)}[check_id]
+    assert recorded["action"] == action and recorded["client"] == "outlook"
+
+
 def test_the_student_list_is_blocked_then_fixed_in_two_clicks(outlook):
     # 256 people: after the fixes, only the large-audience warning is left.
     window = outlook({"to": recipients([TEACHER, *parents(250)]), "cc": recipients(parents(5, start=300)),

@@ -82,7 +82,7 @@ def receiver():
 @pytest.fixture
 def gate(store):
     need(postfix_missing())
-    process = GateProcess(env_of(store)).start()
+    process = GateProcess(env_of(store), unix=True).start()   # as README deploys it
     yield process
     process.close()
 
@@ -90,7 +90,7 @@ def gate(store):
 @pytest.fixture
 def relay(receiver, gate):
     """Postfix with the gate as its milter, relaying to the receiver."""
-    instance = Postfix(relay_port=receiver.port, milter_port=gate.port, fail_mode="closed").start()
+    instance = Postfix(relay_port=receiver.port, milter=gate.milter, fail_mode="closed").start()
     yield instance
     instance.stop()
 

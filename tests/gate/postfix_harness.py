@@ -97,11 +97,11 @@ class Postfix:
     """One Postfix instance: `postfix -c DIR start`, relaying everything to `relay_port`."""
 
     relay_port: int
-    milter_port: int | None = None
+    milter: str | None = None   # Postfix's spelling: inet:127.0.0.1:PORT or unix:/path
     fail_mode: str = "closed"
     port: int = field(default_factory=free_port)
     # More SMTP listeners, each with its own gate: one gate process per core (see bench_gate.py).
-    extra_milter_ports: list[int] = field(default_factory=list)
+    extra_milters: list[str] = field(default_factory=list)
     # A before-queue content filter instead (bench only): smtpd_proxy_filter to this port,
     # which must send the message on to `after_port`, a listener without the filter.
     proxy_filter_port: int | None = None
@@ -152,10 +152,10 @@ class Postfix:
             "default_process_limit = 50",
         ]
         text = "\n".join(lines) + "\n"
-        if self.milter_port is not None:
+        if self.milter is not None:
             from safesend.gate.postfix import main_cf
 
-            text += main_cf("127.0.0.1", self.milter_port, self.fail_mode)
+            text += main_cf(self.milter, self.fail_mode)
         return text
 
     def _master_cf(self) -> str:
@@ -172,10 +172,10 @@ class Postfix:
                 continue
             fields[4] = "n"   # no chroot: the queue is in a temp folder
             services.append(" ".join(fields))
-        self.extra_ports = [free_port() for _ in self.extra_milter_ports]
+        self.extra_ports = [free_port() for _ in self.extra_milters]
         extra = "".join(master_cf_smtp(f"127.0.0.1:{port}").rstrip("\n")
-                        + f" -o smtpd_milters=inet:127.0.0.1:{milter}\n"
-                        for port, milter in zip(self.extra_ports, self.extra_milter_ports, strict=True))
+                        + f" -o smtpd_milters={milter}\n"
+                        for port, milter in zip(self.extra_ports, self.extra_milters, strict=True))
         main = master_cf_smtp(f"127.0.0.1:{self.port}")
         self.after_port = free_port()
         if self.proxy_filter_port is not None:
@@ -221,22 +221,52 @@ class Postfix:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-class GateProcess:
-    """`safesend gate` in its own process, as deployed (libmilter owns its process)."""
+def wait_for_socket(path: Path, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.socket(socket.AF_UNIX) as sock:
+                sock.connect(str(path))
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on {path} after {timeout}s")
 
-    def __init__(self, env: dict[str, str], port: int | None = None):
+
+class GateProcess:
+    """`safesend gate` in its own process, as deployed (libmilter owns its process).
+    `unix=True`: on a UNIX socket (group postfix, mode 660) instead of a TCP port."""
+
+    def __init__(self, env: dict[str, str], port: int | None = None, unix: bool = False):
         self.port = port or free_port()
         self.env = {**os.environ, **env}
         self.proc: subprocess.Popen | None = None
         self.log_path = Path(tempfile.mkstemp(prefix="safesend-gate-", suffix=".log")[1])
+        self.socket: Path | None = None
+        if unix:
+            folder = Path(tempfile.mkdtemp(prefix="safesend-gate-sock-"))
+            folder.chmod(0o755)   # Postfix's smtpd (user postfix) must reach the socket
+            self.socket = folder / "gate.sock"
+
+    @property
+    def milter(self) -> str:
+        """Where Postfix finds this gate (smtpd_milters)."""
+        from safesend.gate.postfix import milter_address
+
+        return milter_address("127.0.0.1", self.port, str(self.socket) if self.socket else None)
 
     def start(self) -> GateProcess:
         log = self.log_path.open("ab")
-        self.proc = subprocess.Popen([str(VENV_BIN / "safesend"), "gate", "--port", str(self.port)],
+        where = (["--socket", str(self.socket), "--socket-group", "postfix"] if self.socket
+                 else ["--port", str(self.port)])
+        self.proc = subprocess.Popen([str(VENV_BIN / "safesend"), "gate", *where],
                                      env=self.env, stdout=log, stderr=subprocess.STDOUT)
         log.close()
         try:
-            wait_for_port(self.port, timeout=60)
+            if self.socket:
+                wait_for_socket(self.socket, timeout=60)
+            else:
+                wait_for_port(self.port, timeout=60)
         except TimeoutError:
             self.stop()
             raise RuntimeError("the gate did not start:\n" + self.log()) from None
@@ -248,6 +278,8 @@ class GateProcess:
     def close(self) -> None:
         self.stop()
         self.log_path.unlink(missing_ok=True)
+        if self.socket is not None:
+            shutil.rmtree(self.socket.parent, ignore_errors=True)
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

@@ -135,3 +135,53 @@ def test_store_unavailable_gives_the_fail_mode(tmp_path, fail_mode, kind):
     assert decision.kind == kind and decision.reason == "unavailable"
     if kind == "tempfail":
         assert (decision.code, decision.status) == ("451", "4.7.1")
+
+
+def _statements(services):
+    """Every SQL statement the engine runs from now on (an event listener, not a mock)."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+    event.listen(services.engine, "before_cursor_execute",
+                 lambda conn, cursor, statement, *rest: seen.append(statement))
+    return seen
+
+
+def test_an_allowed_message_reads_no_release_and_a_held_one_looks_its_release_up(gate, services):
+    to = [f"colleague@{DISTRICT}"]
+    gate.decide(build(to=to, body="Warm-up.\n"), TEACHER, to)   # policy and roster loaded
+    seen = _statements(services)
+    assert gate.decide(build(to=to, body="Lunch at noon.\n"), TEACHER, to).reason == "allow"
+    # The record's write; no release lookup (and the versions only once the 2 s cache expires).
+    assert not [s for s in seen if "overrides" in s]
+    assert any(s.lstrip().upper().startswith("INSERT INTO CHECKS") for s in seen)
+    seen.clear()
+    raw, seed_to = seed_message()
+    assert gate.decide(raw, TEACHER, seed_to).reason == "confirm"
+    assert len([s for s in seen if "overrides" in s]) == 1
+
+
+def test_the_milter_asks_postfix_for_one_answer_per_message():
+    """No reply for the envelope, headers and body; no callback at all for connect,
+    HELO, DATA and unknown commands: Postfix waits only for the end-of-message answer."""
+    import Milter
+
+    from safesend.gate.milter import GateMilter
+
+    offered = 0x1FFFFF   # every protocol step and no-reply bit an MTA may offer
+    milter = GateMilter()
+    opts = [Milter.ADDHDRS | Milter.CHGHDRS, offered, 0, 0]
+    assert milter.negotiate(opts) == Milter.CONTINUE
+    negotiated = opts[1]
+    for no_reply in (Milter.P_NR_MAIL, Milter.P_NR_RCPT, Milter.P_NR_HDR, Milter.P_NR_EOH,
+                     Milter.P_NR_BODY):
+        assert negotiated & no_reply
+    for skipped in (Milter.P_NOCONNECT, Milter.P_NOHELO, Milter.P_NODATA, Milter.P_NOUNKNOWN):
+        assert negotiated & skipped
+    for needed in (Milter.P_NOMAIL, Milter.P_NORCPT, Milter.P_NOHDRS, Milter.P_NOEOH, Milter.P_NOBODY):
+        assert not negotiated & needed
+    assert milter.envfrom_bytes(b"<t@x.org>") == Milter.NOREPLY
+    assert milter.envrcpt_bytes(b"<p@x.org>") == Milter.NOREPLY
+    assert milter.header_bytes("Subject", b"Hi") == Milter.NOREPLY
+    assert milter.eoh() == Milter.NOREPLY and milter.body(b"Hello\r\n") == Milter.NOREPLY
+    assert bytes(milter.raw) == b"Subject: Hi\r\n\r\nHello\r\n" and milter.rcpt_to == ["<p@x.org>"]

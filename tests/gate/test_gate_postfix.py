@@ -169,10 +169,11 @@ def test_a_stamped_message_from_the_add_in_is_not_checked_twice(relay, receiver,
 
 def test_gate_down_fail_closed_defers_and_delivers_once_it_is_back(store, receiver):
     gate = GateProcess(env_of(store)).start()
-    relay = Postfix(relay_port=receiver.port, milter_port=gate.port, fail_mode="closed").start()
+    relay = Postfix(relay_port=receiver.port, milter=gate.milter, fail_mode="closed").start()
     # The sending server (Exchange Online's role): queues and retries on a 4xx.
     upstream = Postfix(relay_port=relay.port).start()
     try:
+        assert "TCP_NODELAY not set" not in gate.log()   # found libmilter's TCP listener
         gate.stop()
         to = [f"colleague@{DISTRICT}"]
         raw = build(to=to, subject="Staff meeting moved")
@@ -194,7 +195,7 @@ def test_gate_down_fail_closed_defers_and_delivers_once_it_is_back(store, receiv
 
 def test_gate_down_fail_open_accepts_unchecked(store, receiver):
     gate = GateProcess(env_of(store))   # never started: nothing listens on its port
-    relay = Postfix(relay_port=receiver.port, milter_port=gate.port, fail_mode="open").start()
+    relay = Postfix(relay_port=receiver.port, milter=gate.milter, fail_mode="open").start()
     gate.close()
     try:
         to = [f"colleague@{DISTRICT}"]

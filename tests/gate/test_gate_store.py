@@ -63,6 +63,9 @@ def test_gate_config_prints_the_postfix_lines_for_the_policys_fail_mode(tmp_path
     assert "127.0.0.1:2525 inet n - n - - smtpd" in result.output
     opened = runner.invoke(main, ["gate", "config", "--fail-mode", "open"])
     assert "milter_default_action = accept" in opened.output
+    unix = runner.invoke(main, ["gate", "config", "--socket", "/run/safesend/gate.sock"])
+    assert unix.exit_code == 0, unix.output
+    assert "smtpd_milters = unix:/run/safesend/gate.sock" in unix.output
 
 
 def test_a_reason_given_in_the_gmail_extension_lets_the_same_message_through_the_gate(app, client, auth):

@@ -1,9 +1,11 @@
 """One message through the gate: raw MIME and the SMTP envelope in, a Decision out.
 
-Order: a valid stamp (an add-in already checked this content) or a release
-(the sender gave a reason for this exact message in the last hour) lets the
-message through without a second check; otherwise the engine checks it and
-the check is recorded like an API check. Any failure of the store or the
+Order: a valid stamp (an add-in already checked this content) lets the
+message through without a second check. Otherwise the engine evaluates it;
+a verdict that would hold it is looked up first among releases (the sender
+gave a reason for this exact message in the last hour), and a released
+message goes through without a new record. Any other verdict is recorded
+like an API check. Any failure of the store or the
 engine gives the policy's fail mode: accept, or 451 so the MTA retries.
 """
 
@@ -19,8 +21,8 @@ from typing import Literal
 from sqlalchemy import select
 
 from ..auth import Principal
-from ..checking import prepare_check, run_check
-from ..fingerprint import message_fingerprint
+from ..checking import evaluate_check, prepare_check, record_verdict
+from ..fingerprint import content_digest, message_fingerprint
 from ..mailfile import MailFileError, parse_message_bytes
 from ..message import AddressError, ClientInfo, Message, Recipient, parse_address
 from ..store.db import transaction
@@ -112,22 +114,26 @@ class Gate:
 
     def _decide(self, message: Message, stamp_value: str | None) -> Decision:
         services = self.services
-        policy, context = prepare_check(services, self.tenant_id)
+        policy, context = prepare_check(services, self.tenant_id)   # cached: no query
         self.fail_mode = policy.clients.fail_mode
-        with transaction(services.sessions) as session:
-            stamped = self._stamped_check(session, message, stamp_value)
+        digest = content_digest(message)   # once: the stamp, the release, the record
+        if stamp_value:
+            stamped = self._stamped_check(message, stamp_value, digest)
             if stamped is not None:
                 return Decision("accept", "stamp", header=stamp_value, check_id=stamped)
-            released = self._released_check(session, message)
+        # Evaluated (outside any transaction) before the release lookup: most mail is
+        # allowed and needs no read at all, only the record's one write. A resent
+        # released message is evaluated too; its new verdict is not recorded.
+        evaluated = evaluate_check(services, message, policy, context, digest)
+        if evaluated.verdict.action not in ("allow", "warn"):
+            released = self._released_check(message, digest)
             if released is not None:
                 return Decision("accept", "released", check_id=released,
-                                header=stamp.make_stamp(message, released, self.stamp_key))
-        # Evaluated outside any transaction, then recorded (as the API does).
-        verdict = run_check(services, self.principal, message, policy, context)
+                                header=stamp.make_stamp(message, released, self.stamp_key, digest))
+        verdict = record_verdict(services, self.principal, message, evaluated, self.stamp_key)
         action = verdict.action
         if action in ("allow", "warn"):
-            return Decision("accept", action, check_id=verdict.check_id,
-                            header=stamp.make_stamp(message, verdict.check_id, self.stamp_key))
+            return Decision("accept", action, check_id=verdict.check_id, header=verdict.stamp)
         if action == "confirm":
             url = release_url(self.public_url,
                               release_token(self.secret, self.tenant_id, verdict.check_id))
@@ -137,25 +143,31 @@ class Gate:
         return Decision("reject", "block", "550", "5.7.1", replies.block_lines(verdict),
                         check_id=verdict.check_id)
 
-    def _stamped_check(self, session, message: Message, value: str | None) -> str | None:
+    def _read(self):
+        """A short read: the service's autocommit read sessions when it has them."""
+        return transaction(self.services.reads or self.services.sessions)
+
+    def _stamped_check(self, message: Message, value: str, digest: bytes) -> str | None:
         """The check a valid stamp names, when that check let the message go."""
-        check_id = stamp.verified_check_id(value or "", message, self.stamp_key)
+        check_id = stamp.verified_check_id(value, message, self.stamp_key, digest)
         if check_id is None:
-            return None
-        check = session.get(Check, check_id)
-        if check is None or check.tenant_id != self.tenant_id or check.sender != message.sender:
-            return None
-        if check.action in ("allow", "warn") or check.override is not None:
-            return check_id
+            return None   # no query for a stamp that does not match this content
+        with self._read() as session:
+            check = session.get(Check, check_id)
+            if check is None or check.tenant_id != self.tenant_id or check.sender != message.sender:
+                return None
+            if check.action in ("allow", "warn") or check.override is not None:
+                return check_id
         return None
 
-    def _released_check(self, session, message: Message) -> str | None:
+    def _released_check(self, message: Message, digest: bytes) -> str | None:
         """A check of this content that its sender released in the last hour: on the release
         page, or with a reason in an add-in (the Gmail extension cannot stamp a message)."""
-        digest = message_fingerprint(message, self.services.fingerprint_key)
         since = utcnow() - timedelta(minutes=RESEND_MINUTES)
-        return session.scalar(
-            select(Check.id).join(Override, Override.check_id == Check.id)
-            .where(Check.tenant_id == self.tenant_id, Check.sender == message.sender,
-                   Check.message_hash == digest, Override.created_at >= since)
-            .order_by(Override.created_at.desc()).limit(1))
+        fingerprint = message_fingerprint(message, self.services.fingerprint_key, digest)
+        with self._read() as session:
+            return session.scalar(
+                select(Check.id).join(Override, Override.check_id == Check.id)
+                .where(Check.tenant_id == self.tenant_id, Check.sender == message.sender,
+                       Check.message_hash == fingerprint, Override.created_at >= since)
+                .order_by(Override.created_at.desc()).limit(1))

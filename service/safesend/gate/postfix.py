@@ -8,12 +8,19 @@ listen on a port other than 25 (tests use a free loopback port).
 from __future__ import annotations
 
 
-def main_cf(milter_host: str, milter_port: int, fail_mode: str) -> str:
+def milter_address(host: str, port: int, socket_path: str | None = None) -> str:
+    """Postfix's spelling of where the gate listens: `unix:/path` or `inet:host:port`.
+    (A chrooted smtpd resolves the path inside its chroot, /var/spool/postfix.)"""
+    return f"unix:{socket_path}" if socket_path else f"inet:{host}:{port}"
+
+
+def main_cf(milter: str, fail_mode: str) -> str:
+    """`milter`: milter_address(...)."""
     default_action = "tempfail" if fail_mode == "closed" else "accept"
     return "\n".join((
         "# SafeSend mail-flow gate: every message received over SMTP is checked",
         "# before Postfix accepts it; a 5xx goes back to the sending server.",
-        f"smtpd_milters = inet:{milter_host}:{milter_port}",
+        f"smtpd_milters = {milter}",
         "non_smtpd_milters =",
         "milter_protocol = 6",
         f"# clients.fail_mode = {fail_mode}: when the gate does not answer, "

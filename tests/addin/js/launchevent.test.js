@@ -173,3 +173,43 @@ test("on a Mailbox 1.12 client a warning lets the message go", async () => {
   assert.deepEqual((await fake.fireSend()).options, { allowEvent: true });
   assert.deepEqual(fake.state.violations, []);
 });
+
+// Delay Delivery / Send later (Mailbox 1.13 item.delayDeliveryTime): the sender
+// still selects Send, so OnMessageSend checks the message like any other; the
+// handler neither reads nor moves the delivery time.
+const TOMORROW = Date.UTC(2026, 11, 4, 7, 30);
+const BLOCK = {
+  check_id: "chk2", action: "block", policy_version: 1, students_matched: 12,
+  findings: [{ rule: "student_data", action: "block", title: "12 students are identified",
+    detail: "…", count: 12, evidence: [], fixes: ["remove_attachment"] }],
+};
+
+for (const [label, verdict, allowed] of [
+  ["confirm", CONFIRM, false],
+  ["block", BLOCK, false],
+  ["allow", { check_id: "chk3", action: "allow", policy_version: 1, students_matched: 0, findings: [] }, true],
+]) {
+  test(`a message with a delivery time set is checked at Send: ${label}`, async () => {
+    const { fake, requests } = load({ item: { to: people(40), subject: "504 plan meetings", body: "Hello",
+      delayDeliveryTime: TOMORROW } }, serviceAnswering(verdict));
+    const record = await fake.fireSend();
+    assert.equal(requests.filter((r) => r.url.endsWith("/api/v1/checks")).length, 1);
+    assert.equal(record.options.allowEvent, allowed);
+    assert.equal(record.deliverAt, allowed ? TOMORROW : null);   // held: nothing is scheduled
+    assert.equal(fake.state.item.delayDeliveryTime, TOMORROW);    // untouched either way
+    assert.deepEqual(fake.state.calls.filter((c) => c.api.startsWith("delayDeliveryTime")), []);
+    assert.deepEqual(fake.state.violations, []);
+  });
+}
+
+test("the stand-in's delayDeliveryTime answers as documented (Mailbox 1.13)", async () => {
+  const { fake } = load({ item: { to: people(1) } }, serviceAnswering(CONFIRM));
+  const delay = fake.Office.context.mailbox.item.delayDeliveryTime;
+  const ask = (fn, ...args) => new Promise((resolve) => fn(...args, resolve));
+  assert.equal((await ask(delay.getAsync)).value, 0);   // not set: 0
+  assert.equal((await ask(delay.setAsync, "tomorrow")).error.name, "InvalidFormatError");
+  assert.equal((await ask(delay.setAsync, new Date(TOMORROW))).status, "succeeded");
+  assert.equal((await ask(delay.getAsync)).value.getTime(), TOMORROW);
+  const older = load({ mailboxVersion: "1.12", item: { to: people(1) } }, serviceAnswering(CONFIRM));
+  assert.equal(older.fake.Office.context.mailbox.item.delayDeliveryTime, undefined);
+});
