@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 import urllib.request
 from pathlib import Path
 from xml.etree import ElementTree
@@ -211,6 +212,7 @@ def test_service_down_fails_closed_when_the_district_says_so(outlook, live_servi
 
 def test_a_slow_service_gets_the_fail_mode_within_the_time_limit(outlook, live_service):
     live_service.set_policy({"clients": {"fail_mode": "closed", "timeout_seconds": 1}})
+    before = len(checks_of(live_service))
     live_service.slow.delay_seconds = 3
     try:
         completed = outlook({"to": recipients(parents(40))}).send()
@@ -220,6 +222,12 @@ def test_a_slow_service_gets_the_fail_mode_within_the_time_limit(outlook, live_s
     assert completed["options"]["allowEvent"] is False
     assert "did not answer in time" in completed["options"]["errorMessage"]
     assert completed["ms"] < 2500, completed["ms"]
+    # The service still answers (and records) the abandoned check after its delay: wait for
+    # it, so a later test counting checks does not see it arrive in the middle.
+    deadline = time.monotonic() + 20
+    while len(checks_of(live_service)) == before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(checks_of(live_service)) == before + 1
 
 
 def test_review_pane_records_a_justified_override_and_the_next_send_goes(outlook, live_service, screenshots):
