@@ -39,6 +39,7 @@ from .roster import (
     import_roster,
     serialize_roster,
 )
+from .roster_build import import_roster_index
 from .roster_csv import (
     RosterFormatError,
     RosterParseResult,
@@ -66,7 +67,8 @@ __all__ = [
     "RosterMatch", "RosterParseResult", "RosterRecord", "RosterRowError", "RosterSession",
     "SensitiveTerms", "SourceDetections", "TableLike", "TableProfile", "TermHit",
     "TextSegmentLike", "compact_id", "compile_id_patterns", "deserialize_roster",
-    "find_dates", "header_role", "import_roster", "name_key", "normalize_text", "parse_date",
+    "find_dates", "header_role", "import_roster", "import_roster_index", "name_key",
+    "normalize_text", "parse_date",
     "parse_roster_csv", "profile_table", "redact_date", "redact_email", "redact_id",
     "redact_name", "scan_content", "serialize_roster", "student_id_key",
 ]

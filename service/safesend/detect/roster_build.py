@@ -1,0 +1,140 @@
+"""Building a `RosterIndex` straight from a roster file (issue 17: import speed).
+
+`import_roster` + `RosterIndex(students)` hash each record to a `HashedStudent`
+of digests and then read the digests back as ints; this hashes each parsed
+row straight to the ints the index keys by, and adds it at once: no object
+per student is made or held. Hashes, and so the index, are the same
+(`tests/detect/test_roster_import_paths.py`); the stored format is untouched.
+
+What repeats across a roster is worked out once per distinct value: a name's
+digests and its token bits, a date of birth, a flag set's mask.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+from .normalize import student_id_key
+from .roster import RosterHasher, RosterIndex
+from .roster_csv import RecordFields, RosterParseResult, read_roster_fields
+from .roster_hits import _EMAIL, _FIRST, _ID, _LAST, _PREFIX
+
+
+def import_roster_index(data: bytes | str, hasher: RosterHasher,
+                        mapping: Mapping[str, str | Sequence[str]] | None = None
+                        ) -> tuple[RosterIndex, RosterParseResult]:
+    """Parse, hash and index a roster file; the parse result has no records."""
+    result, rows = read_roster_fields(data, mapping)
+    return index_rows(rows, hasher), result
+
+
+def index_rows(rows: Iterable[RecordFields], hasher: RosterHasher) -> RosterIndex:
+    """The index of these parsed rows (what `RosterIndex(hasher.hash_records(...))` gives)."""
+    index = RosterIndex.__new__(RosterIndex)
+    index.hasher = hasher
+    index._build_start()
+    ids, tokens, pairs, ambiguous, wards = (index._ids, index._tokens, index._pairs,
+                                           index._ambiguous, index._wards)
+    add_ref, add_dob, add_flags = index._refs.append, index._dob.append, index._flags.append
+    id_digest, email_digest = _int_digester(hasher, _ID), _int_digester(hasher, _EMAIL)
+    firsts_of: dict[str, list[int]] = {}
+    lasts_of: dict[str, list[int]] = {}
+    dobs: dict[object, int] = {}
+    masks: dict[frozenset[str], int] = {}
+    labels: list[str] = []
+    count = 0
+    for line, student_id, first_name, last_name, dob, flags, emails in rows:
+        if student_id.isdigit() and student_id.isascii():  # student_id_key's common case
+            id_key = student_id.lstrip("0") or "0"
+        else:
+            id_key = student_id_key(student_id)
+            if not id_key:
+                raise ValueError(f"line {line}: empty student ID")
+        ref = id_digest(id_key)
+        ids.setdefault(ref, count)
+        add_ref(ref)
+        firsts = firsts_of.get(first_name)
+        if firsts is None:
+            firsts = firsts_of[first_name] = _name_ints(hasher, first_name, tokens, _FIRST)
+        lasts = lasts_of.get(last_name)
+        if lasts is None:
+            lasts = lasts_of[last_name] = _name_ints(hasher, last_name, tokens, _LAST)
+        for f in firsts:
+            f <<= 64
+            for h in lasts:
+                key = f | h
+                existing = pairs.setdefault(key, count)
+                if existing != count:
+                    if existing >= 0:  # a second student of this first and last name
+                        ambiguous.append((existing, count))
+                        pairs[key] = ~(len(ambiguous) - 1)
+                    elif count not in (group := ambiguous[~existing]):
+                        ambiguous[~existing] = group + (count,)
+        if dob is None:
+            add_dob(0)
+        else:
+            found = dobs.get(dob)
+            if found is None:
+                found = dobs[dob] = int.from_bytes(hasher.hash_dob(dob), "big")
+            add_dob(found)
+        mask = masks.get(flags)
+        if mask is None:
+            mask = masks[flags] = _mask(hasher, flags, labels)
+        add_flags(mask)
+        if emails:
+            seen = set()
+            for address in emails:
+                if address.isascii():  # the reader stripped and lower-cased it (hash_email's key)
+                    g = email_digest(address) if "@" in address else None
+                else:
+                    digest = hasher.hash_email(address)
+                    g = None if digest is None else int.from_bytes(digest, "big")
+                if g is None or g in seen:
+                    continue
+                seen.add(g)
+                found_ward = wards.get(g)
+                wards[g] = count if found_ward is None else (
+                    found_ward + (count,) if isinstance(found_ward, tuple)
+                    else (found_ward, count))
+        count += 1
+    index._count = count
+    index._labels = tuple(labels)
+    return index
+
+
+def _int_digester(hasher: RosterHasher, domain: bytes) -> Callable[[str], int]:
+    """`int(hasher._digest(domain, value))` as one function, the domain absorbed once."""
+    inner_key = hasher._inner.copy()
+    inner_key.update(domain)
+    copy_inner, copy_outer, size = inner_key.copy, hasher._outer.copy, hasher.digest_size
+    from_bytes = int.from_bytes
+
+    def digest(value: str) -> int:
+        inner = copy_inner()
+        inner.update(value.encode("utf-8", "surrogatepass"))
+        outer = copy_outer()
+        outer.update(inner.digest())
+        return from_bytes(outer.digest()[:size], "big")
+
+    return digest
+
+
+def _name_ints(hasher: RosterHasher, name: str, tokens: dict[int, int], role: int) -> list[int]:
+    """A name's digests as ints (`RosterHasher.name_hashes`), its token bits set once."""
+    ints = [int.from_bytes(h, "big") for h in hasher.name_hashes(name, last=role == _LAST)]
+    for h in ints:
+        tokens[h] = tokens.get(h, 0) | role
+    if len(ints) > 1:
+        tokens[ints[1]] |= _PREFIX
+    return ints
+
+
+def _mask(hasher: RosterHasher, flags: frozenset[str], labels: list[str]) -> int:
+    """A flag set as bits of `labels` (first come, first numbered, as `RosterIndex` does)."""
+    mask = 0
+    for label in {hasher.flag(label) for label in flags}:
+        if label not in labels:
+            labels.append(label)
+        mask |= 1 << labels.index(label)
+    return mask
+
