@@ -435,47 +435,62 @@ def _fields(rows: Iterator[tuple[int, list[str]]], layout: _Layout, memo: _Memo,
     inline = (id_col is not None and first_col is not None and last_col is not None)
     label_cols, flag_cols, email_cols = layout.label_columns, layout.flag_columns, \
         layout.guardian_emails
-    dates, labels_of, truthy = memo._dates, memo.labels, memo.truthy
+    dates, label_sets, truthy = memo._dates, memo._labels, memo.truthy
     split_emails, is_email = _EMAIL_SPLIT.split, _EMAIL.fullmatch
+    first_line_of = seen_ids.setdefault
     no_flags: frozenset[str] = frozenset()
     for line, row in rows:
         fields = None
         joined = "".join(row)
         if inline and len(row) >= width and joined.isascii():
-            fields = _ascii_fields(line, row, id_col, first_col, last_col, dob_col)
-        if fields is not None:
-            dob_text = fields[4]
-            dob = None
-            if dob_text:
-                dob = dates.get(dob_text, False)
-                if dob is False:
-                    dob = memo.date(dob_text)
-                if dob is None:
-                    fields = None
-        if fields is not None:
-            flags = no_flags
-            for index in label_cols:
-                found = labels_of(row[index].strip())
-                flags = found if not flags else flags | found
-            for index, label in flag_cols:
-                if truthy(row[index].strip()):
-                    flags = flags | {label}
-            emails: list[str] = []
-            for index in email_cols:
-                value = row[index].strip()
-                if not value:
-                    continue
-                for part in split_emails(value):
-                    if not part:
+            while True:  # one pass; `break` leaves a problem row to `_record`
+                student_id = row[id_col].strip()
+                if student_id.endswith(".0") and student_id[:-2].isdigit():
+                    student_id = student_id[:-2]
+                first, last = row[first_col].strip(), row[last_col].strip()
+                if not student_id or len(student_id) > 40 or not first or not last:
+                    break
+                dob = None
+                if dob_col is not None:
+                    dob_text = row[dob_col].strip()
+                    if dob_text:
+                        dob = dates.get(dob_text, False)
+                        if dob is False:
+                            dob = memo.date(dob_text)
+                        if dob is None:
+                            break
+                flags = no_flags
+                for index in label_cols:
+                    cell = row[index].strip()
+                    found = label_sets.get(cell)
+                    if found is None:
+                        found = memo.labels(cell)
+                    flags = found if not flags else flags | found
+                for index, label in flag_cols:
+                    if truthy(row[index].strip()):
+                        flags = flags | {label}
+                emails: list[str] = []
+                for index in email_cols:
+                    value = row[index].strip().lower()
+                    if not value:
                         continue
-                    part = part.strip("<>\"'").lower()
-                    if is_email(part):
+                    if is_email(value):  # one address, nothing to split or strip
+                        emails.append(value)
+                        continue
+                    for part in split_emails(value):
+                        if not part:
+                            continue
+                        part = part.strip("<>\"'")
+                        if not is_email(part):
+                            break
                         emails.append(part)
                     else:
-                        fields = None
-            if fields is not None:
-                fields = (line, fields[1], fields[2], fields[3], dob, flags,
-                          tuple(dict.fromkeys(emails)) if len(emails) > 1 else tuple(emails))
+                        continue
+                    break
+                else:
+                    fields = (line, student_id, first, last, dob, flags,
+                              tuple(dict.fromkeys(emails)) if len(emails) > 1 else tuple(emails))
+                break
         if fields is None:
             if not joined.strip():  # a blank row
                 continue
@@ -484,26 +499,12 @@ def _fields(rows: Iterator[tuple[int, list[str]]], layout: _Layout, memo: _Memo,
                 continue
             fields = (record.line, record.student_id, record.first_name, record.last_name,
                       record.dob, record.flags, record.guardian_emails)
-        id_key = fields[1].upper()
-        if id_key in seen_ids:
+        first_line = first_line_of(fields[1].upper(), line)
+        if first_line != line:
             errors.append(RosterRowError(
-                line, "student_id", f"duplicate student ID (first on line {seen_ids[id_key]})"))
+                line, "student_id", f"duplicate student ID (first on line {first_line})"))
             continue
-        seen_ids[id_key] = line
         yield fields
-
-
-def _ascii_fields(line: int, row: list[str], id_col: int, first_col: int, last_col: int,
-                  dob_col: int | None) -> tuple[int, str, str, str, str] | None:
-    """ID, names and the date text of a full-width ASCII row, or None when any
-    of them would be a problem (`_record` then reports it)."""
-    student_id = row[id_col].strip()
-    if student_id.endswith(".0") and student_id[:-2].isdigit():
-        student_id = student_id[:-2]
-    first, last = row[first_col].strip(), row[last_col].strip()
-    if not student_id or len(student_id) > 40 or not first or not last:
-        return None
-    return line, student_id, first, last, row[dob_col].strip() if dob_col is not None else ""
 
 
 class _Memo:
