@@ -12,7 +12,11 @@ digests and its token bits, a date of birth, a flag set's mask.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import ctypes
+import ctypes.util
+import functools
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from .normalize import student_id_key
 from .roster import RosterHasher, RosterIndex
@@ -25,7 +29,30 @@ def import_roster_index(data: bytes | str, hasher: RosterHasher,
                         ) -> tuple[RosterIndex, RosterParseResult]:
     """Parse, hash and index a roster file; the parse result has no records."""
     result, rows = read_roster_fields(data, mapping)
-    return index_rows(rows, hasher), result
+    index = index_rows(rows, hasher)
+    release_free_memory()
+    return index, result
+
+
+def release_free_memory() -> None:
+    """Hand the C heap's free pages back to the system (glibc `malloc_trim`).
+
+    The import frees the text of the file and the parser's tables at the end,
+    but they sit between blocks the index keeps, so the process kept ~20 MB it
+    no longer used (issue 17: import memory). A no-op where there is no glibc."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    if sys.platform != "linux":
+        return None
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # musl and others have no malloc_trim
+        return None
 
 
 def index_rows(rows: Iterable[RecordFields], hasher: RosterHasher) -> RosterIndex:
