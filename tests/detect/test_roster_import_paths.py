@@ -74,7 +74,7 @@ def _state(index: RosterIndex) -> dict:
         "ids": index._ids, "tokens": index._tokens, "pairs": index._pairs,
         "ambiguous": index._ambiguous, "dob": list(index._dob), "refs": list(index._refs),
         "flags": [index.flags_in(m) for m in index._flags],
-        "wards": {k: v if isinstance(v, tuple) else (v,) for k, v in index._wards.items()},
+        "wards": {k: index._wards.get(k) for k in index._wards._keys},
         "count": len(index),
     }
 
@@ -104,4 +104,20 @@ def test_shared_names_and_guardians_build_the_same_index():
     students, _ = import_roster(csv_text, hasher)
     direct, _ = import_roster_index(csv_text, hasher)
     assert _state(direct) == _state(RosterIndex(students, hasher))
-    assert direct._ambiguous and any(isinstance(v, tuple) for v in direct._wards.values())
+    assert direct._ambiguous and any(len(direct._wards.get(k)) > 1 for k in direct._wards._keys)
+
+
+def test_wards_give_what_a_dict_of_guardians_gives():
+    from safesend.detect.roster_wards import Wards
+
+    rng = random.Random(11)
+    tops = [rng.getrandbits(30) for _ in range(20)]  # few top bits: many keys share them
+    keys = [t << 34 | rng.getrandbits(34) for t in tops for _ in range(5)]
+    wards, expected = Wards(), {}
+    for student in range(400):
+        for key in rng.sample(keys, rng.randint(0, 3)):
+            wards.add(key, student)
+            expected.setdefault(key, []).append(student)
+    wards.freeze()
+    for key in keys + [rng.getrandbits(64) for _ in range(50)] + [0, 2**64 - 1]:
+        assert wards.get(key) == tuple(expected.get(key, ()))

@@ -60,8 +60,8 @@ def index_rows(rows: Iterable[RecordFields], hasher: RosterHasher) -> RosterInde
     index = RosterIndex.__new__(RosterIndex)
     index.hasher = hasher
     index._build_start()
-    ids, tokens, pairs, ambiguous, wards = (index._ids, index._tokens, index._pairs,
-                                           index._ambiguous, index._wards)
+    ids, tokens, pairs, ambiguous = index._ids, index._tokens, index._pairs, index._ambiguous
+    add_ward = index._wards.add
     add_ref, add_dob, add_flags = index._refs.append, index._dob.append, index._flags.append
     # HMAC of the IDs and guardian emails written out in the loop (see
     # RosterHasher._digester): a function call per value was a tenth of the build
@@ -136,12 +136,10 @@ def index_rows(rows: Iterable[RecordFields], hasher: RosterHasher) -> RosterInde
             if g in done:  # the same guardian twice (written differently)
                 continue
             done.append(g)
-            found_ward = wards.setdefault(g, count)
-            if found_ward != count:
-                wards[g] = found_ward + (count,) if isinstance(found_ward, tuple) \
-                    else (found_ward, count)
+            add_ward(g, count)
         count += 1
     index._count = count
+    index._wards.freeze()
     index._labels = tuple(labels)
     return index
 
