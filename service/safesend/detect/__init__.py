@@ -6,7 +6,8 @@ actions (rules decide), never the content itself, and nothing is logged.
 
 Entry points: `scan_content` (scan.py), the roster pipeline (roster.py:
 `parse_roster_csv` -> `RosterHasher` -> `serialize_roster` ->
-`RosterIndex.from_bytes`), `compile_id_patterns` (ids.py) for the policy
+`RosterIndex.from_bytes`; `import_roster_index` from a file to an index in
+one pass), `compile_id_patterns` (ids.py) for the policy
 validator.
 """
 

@@ -2,7 +2,8 @@
 
 Import: `parse_roster_csv` (see `roster_csv.py`) -> `RosterHasher.hash_records`
 -> `HashedStudent` list -> `serialize_roster` (one bytes blob for the
-database) -> `RosterIndex.from_bytes` in each worker.
+database) -> `RosterIndex.from_bytes` in each worker. `import_roster_index`
+(roster_build.py) goes from the file to an index in one pass.
 
 Hashing scheme (HMAC-SHA256 with the server secret, truncated to
 `digest_size` bytes, 8 by default; each value prefixed with its field so
