@@ -121,3 +121,16 @@ def test_wards_give_what_a_dict_of_guardians_gives():
     wards.freeze()
     for key in keys + [rng.getrandbits(64) for _ in range(50)] + [0, 2**64 - 1]:
         assert wards.get(key) == tuple(expected.get(key, ()))
+
+
+def test_line_numbers_count_quoted_line_breaks_and_lone_carriage_returns():
+    data = ('note line\nStudent ID,First Name,Last Name,DOB,Notes\n1,A,B,2011-01-01,"multi\nline'
+            '\r\nnote"\n2,,B,2011-01-01,x\n\n3,C,D,bad,"q\n"\n3,E,F,2011-01-01,\n'
+            '4,G,H,2011-01-01,\r5,I,J,,\r\n,K,L,,\n')
+    result = parse_roster_csv(data)
+    assert result.header_line == 2
+    assert [(r.line, r.student_id) for r in result.records] == [(3, "1"), (10, "3"), (11, "4"),
+                                                                 (12, "5")]
+    assert [str(e) for e in result.errors] == ["line 6: first_name: missing",
+                                               "line 8: dob: not a date",
+                                               "line 13: student_id: missing"]

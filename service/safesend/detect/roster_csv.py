@@ -159,9 +159,9 @@ def _sniff_delimiter(sample: str) -> str:
     return best
 
 
-def _rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(_lines(text), delimiter=delimiter)
-    line = 1
+def _rows(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
+    """Each row of a csv.reader with the line it starts on."""
+    line = reader.line_num + 1  # type: ignore[attr-defined]
     for row in reader:
         yield line, row
         line = reader.line_num + 1
@@ -397,7 +397,8 @@ def read_roster_fields(data: bytes | str | TextIO,
     if not text.strip():
         raise RosterFormatError("the file is empty")
     delimiter = _sniff_delimiter(text[:20000])
-    rows = _rows(text, delimiter)
+    reader = csv.reader(_lines(text), delimiter=delimiter)
+    rows = _rows(reader)
 
     header: list[str] | None = None
     header_line = 0
@@ -440,10 +441,10 @@ def read_roster_fields(data: bytes | str | TextIO,
         records=[], errors=[], columns=_describe(layout, header), encoding=encoding,
         delimiter=delimiter, header_line=header_line,
         ignored_columns=[h for i, h in enumerate(header) if i not in used and h])
-    return result, _fields(rows, layout, _Memo(date_order), result.errors)
+    return result, _fields(reader, layout, _Memo(date_order), result.errors)
 
 
-def _fields(rows: Iterator[tuple[int, list[str]]], layout: _Layout, memo: _Memo,
+def _fields(reader: Iterator[list[str]], layout: _Layout, memo: _Memo,
             errors: list[RosterRowError]) -> Iterator[RecordFields]:
     """Each good row's fields. A row of ASCII cells that needs no cleaning and has
     no problem is read inline here (most rows: ~3 us less per row than `_record`);
@@ -462,7 +463,11 @@ def _fields(rows: Iterator[tuple[int, list[str]]], layout: _Layout, memo: _Memo,
     split_emails, is_email = _EMAIL_SPLIT.split, _EMAIL.fullmatch
     first_line_of = seen_ids.setdefault
     no_flags: frozenset[str] = frozenset()
-    for line, row in rows:
+    # the rows after the header, read from the csv.reader itself (not `_rows`: one
+    # generator less per row); a row's line is where the reader stood before it
+    start = reader.line_num + 1  # type: ignore[attr-defined]
+    for row in reader:
+        line, start = start, reader.line_num + 1  # type: ignore[attr-defined]
         fields = None
         joined = "".join(row)
         if inline and len(row) >= width and joined.isascii():
