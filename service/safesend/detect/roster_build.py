@@ -61,7 +61,7 @@ def index_rows(rows: Iterable[RecordFields], hasher: RosterHasher) -> RosterInde
     index.hasher = hasher
     index._build_start()
     ids, tokens, pairs, ambiguous = index._ids, index._tokens, index._pairs, index._ambiguous
-    add_ward = index._wards.add
+    add_guardian, add_ward = index._wards.appenders()
     add_ref, add_dob, add_flags = index._refs.append, index._dob.append, index._flags.append
     # HMAC of the IDs and guardian emails written out in the loop (see
     # RosterHasher._digester): a function call per value was a tenth of the build
@@ -118,7 +118,8 @@ def index_rows(rows: Iterable[RecordFields], hasher: RosterHasher) -> RosterInde
         if mask is None:
             mask = masks[flags] = _mask(hasher, flags, labels)
         add_flags(mask)
-        done: list[int] = []  # a row's guardians: one or two, rarely more
+        several = len(emails) > 1
+        done: list[int] = [] if several else None  # type: ignore[assignment]
         for address in emails:
             if address.isascii():  # the reader stripped and lower-cased it (hash_email's key)
                 if "@" not in address:
@@ -133,10 +134,12 @@ def index_rows(rows: Iterable[RecordFields], hasher: RosterHasher) -> RosterInde
                 if digest is None:
                     continue
                 g = from_bytes(digest, "big")
-            if g in done:  # the same guardian twice (written differently)
-                continue
-            done.append(g)
-            add_ward(g, count)
+            if several:
+                if g in done:  # the same guardian twice (written differently)
+                    continue
+                done.append(g)
+            add_guardian(g)
+            add_ward(count)
         count += 1
     index._count = count
     index._wards.freeze()

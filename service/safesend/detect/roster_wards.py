@@ -11,6 +11,7 @@ from __future__ import annotations
 import operator
 from array import array
 from bisect import bisect_left
+from collections.abc import Callable
 
 # Ordered by the top 30 bits only: Python sorts ints of one 30-bit digit on a
 # fast path, twice as fast as 64-bit ones; entries of equal top bits keep
@@ -35,6 +36,11 @@ class Wards:
     def add(self, guardian: int, student: int) -> None:
         self._keys.append(guardian)
         self._students.append(student)
+
+    def appenders(self) -> tuple[Callable[[int], None], Callable[[int], None]]:
+        """`add` as two appends, guardian then student, for a build loop (a
+        method call per guardian was ~4% of the 100k import)."""
+        return self._keys.append, self._students.append
 
     def freeze(self) -> None:
         keys = self._keys
