@@ -2,7 +2,8 @@
 
 Import: `parse_roster_csv` (see `roster_csv.py`) -> `RosterHasher.hash_records`
 -> `HashedStudent` list -> `serialize_roster` (one bytes blob for the
-database) -> `RosterIndex.from_bytes` in each worker.
+database) -> `RosterIndex.from_bytes` in each worker. `import_roster_index`
+(roster_build.py) goes from the file to an index in one pass.
 
 Hashing scheme (HMAC-SHA256 with the server secret, truncated to
 `digest_size` bytes, 8 by default; each value prefixed with its field so
@@ -72,6 +73,7 @@ from .roster_hits import (
     _int,
 )
 from .roster_match import RosterSession, RowMatcher
+from .roster_wards import Wards
 from .tables import NOT_STUDENT_PEOPLE, profile_table
 
 __all__ = [
@@ -392,6 +394,7 @@ class RosterIndex:
             self._add(s.student_id, s.first, s.last, s.dob, mask, s.guardians)
         self._labels = tuple(labels)
         self._ints_of = None
+        self._wards.freeze()
 
     @classmethod
     def from_bytes(cls, blob: bytes, hasher: RosterHasher) -> RosterIndex:
@@ -402,6 +405,7 @@ class RosterIndex:
         for student_id, first, last, dob, mask, guardians in records:
             index._add(student_id, first, last, dob, mask, guardians)
         index._labels = tuple(labels)
+        index._wards.freeze()
         return index
 
     def _build_start(self) -> None:
@@ -412,9 +416,7 @@ class RosterIndex:
         self._dob = array("Q")
         self._flags = array("L")
         self._refs = array("Q")  # keyed hash of each student's ID, by roster index
-        # email hash -> their student (an int), or students (a tuple) for a guardian of
-        # several: most have one, and 100,000 one-item tuples cost ~7 MB (issue 17)
-        self._wards: dict[int, int | tuple[int, ...]] = {}
+        self._wards = Wards()  # guardian email hash -> their students
         self._count = 0
         self._ints_of = None
 
@@ -449,12 +451,8 @@ class RosterIndex:
                 self._add_pair(f << 64 | h, index)
         self._dob.append(_int(dob) if dob else 0)
         self._flags.append(mask)
-        wards = self._wards
         for g in guardians:
-            key = _int(g)
-            found = wards.get(key)
-            wards[key] = index if found is None else (
-                found + (index,) if isinstance(found, tuple) else (found, index))
+            self._wards.add(_int(g), index)
 
     def _add_pair(self, key: int, index: int) -> None:
         existing = self._pairs.get(key)
@@ -581,9 +579,8 @@ class RosterIndex:
                 forms.append(local.split("+", 1)[0] + "@" + domain)
             for form in forms:
                 digest = self.hasher.hash_email(form)
-                found = None if digest is None else self._wards.get(_int(digest))
-                if found is not None:
-                    of = found if isinstance(found, tuple) else (found,)
+                of = () if digest is None else self._wards.get(_int(digest))
+                if of:
                     bits |= 1 | (2 if any(self._flags[i] for i in of) else 0)
                     students.update(of)
             wards.append(frozenset(students))
