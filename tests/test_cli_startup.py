@@ -1,4 +1,5 @@
-"""`safesend check` of a text-only message starts no extraction worker and,
+"""`safesend check` of a text-only message starts no extraction worker, imports
+no file parser and,
 on a SQLite database that is ready, imports neither Alembic nor SQLAlchemy
 (it reads the policy and roster with sqlite3: store/sqlite_reads.py) and
 judges exactly as the service's path does; an attachment that needs a worker
@@ -29,8 +30,10 @@ try:
     main(sys.argv[1:])
 except SystemExit as done:
     code = done.code
+parsers = "safesend.extract.walk" in sys.modules
 from safesend.extract import isolation
 print(json.dumps({"exit": code, "workers_started": isolation._default is not None,
+                  "parsers_imported": parsers,
                   "alembic_imported": "alembic" in sys.modules,
                   "sqlalchemy_imported": "sqlalchemy" in sys.modules}))
 """
@@ -51,8 +54,8 @@ def test_text_only_check_starts_no_worker_and_no_migration(tmp_path):
     assert first["alembic_imported"] is True
     assert first["workers_started"] is False
     again = _probe(tmp_path, "check", str(small))
-    assert again == {"exit": 0, "workers_started": False, "alembic_imported": False,
-                     "sqlalchemy_imported": False}
+    assert again == {"exit": 0, "workers_started": False, "parsers_imported": False,
+                     "alembic_imported": False, "sqlalchemy_imported": False}
 
 
 def test_on_postgresql_the_check_takes_sqlalchemys_path(tmp_path, postgres_schema_url):

@@ -13,8 +13,7 @@ import time
 from dataclasses import dataclass, field
 
 from .detect import ContentDetections, DetectConfig, IdPatternConfig, RosterIndex, scan_content
-from .extract import ExtractLimits, Table, TextSegment, Unscannable, extract_attachments
-from .extract.htmlbody import read_html_body
+from .extract import Extraction, ExtractLimits, Table, TextSegment, Unscannable, extract_attachments
 from .extract.reasons import INTERNAL
 from .message import Message
 from .policy import Detection, Policy
@@ -56,6 +55,8 @@ def body_content(message: Message, body: str, max_chars: int
     if message.body_text:
         segments.append(TextSegment(BODY, message.body_text))
     if message.body_html:
+        from .extract.htmlbody import read_html_body  # lxml: only when there is HTML
+
         text, found = read_html_body(message.body_html, max_chars)
         if text:
             segments.append(TextSegment(BODY_HTML, text))
@@ -72,7 +73,8 @@ def scan_message(message: Message, policy: Policy, body: str,
     present = [a for a in message.attachments if not a.missing]
     problems = [Unscannable(a.name, "its content was not sent to SafeSend (a cloud link, or too "
                             "large for the add-in to send)") for a in message.attachments if a.missing]
-    extraction = extract_attachments(((a.name, a.content_type, a.data) for a in present), limits)
+    extraction = (extract_attachments(((a.name, a.content_type, a.data) for a in present), limits)
+                  if present else Extraction())  # no file: the parsers are never imported
     problems.extend(extraction.problems)
     segments = [TextSegment(SUBJECT, message.subject)] if message.subject else []
     body_segments, body_tables = body_content(message, body, limits.max_text_chars)

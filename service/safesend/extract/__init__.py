@@ -15,10 +15,28 @@ SAFESEND_EXTRACT_MEMORY_MB (address-space cap per worker, default 2048).
 
 from __future__ import annotations
 
-from .isolation import shutdown
 from .model import Extraction, ExtractLimits, Table, TextSegment, Unscannable
-from .text import html_to_text
-from .walk import extract_attachments
+
+# The parsers (lxml, calamine, PDFium, ...) are imported on first use: `safesend check`
+# of a text-only message, and any process that never sees a file, does not pay for them.
+
+
+def extract_attachments(attachments, limits: ExtractLimits) -> Extraction:
+    from .walk import extract_attachments as walk
+
+    return walk(attachments, limits)
+
+
+def html_to_text(html: str, max_chars: int = 2_000_000) -> str:
+    from .text import html_to_text as convert
+
+    return convert(html, max_chars)
+
+
+def shutdown() -> None:
+    from .isolation import shutdown as stop
+
+    stop()
 
 
 def warm_up(timeout: float = 60.0) -> bool:
