@@ -230,7 +230,26 @@ def test_no_roster_name_is_stored_in_clear(district_app, database_url, tmp_path)
     for kid in KIDS:
         for value in (kid.name, f"{kid.last}, {kid.first}", kid.student_id,
                       *(address for _, address in kid.guardians), *(name for name, _ in kid.guardians)):
-            assert value.lower().encode() not in folded, value
+            found = _in_clear(value.lower().encode(), folded)
+            assert found is None, (value, folded[max(found or 0, 0) - 40:(found or 0) + 40])
+
+
+def _in_clear(value: bytes, stored: bytes) -> int | None:
+    """Where `value` is stored, or None. An 8-digit ID inside a run of hex digits is part
+    of a hash or ciphertext printed as hex (pg_dump prints bytea so), not the ID: with
+    ~10^6 hex digits in a dump, one of 300 IDs turns up in them by chance in a few runs
+    out of a hundred."""
+    if not value.isdigit():
+        return stored.find(value) if value in stored else None
+    for match in re.finditer(re.escape(value), stored):
+        before = stored[match.start() - 1:match.start()]
+        after = stored[match.end():match.end() + 1]
+        if not (_HEX.fullmatch(before or b"-") or _HEX.fullmatch(after or b"-")):
+            return match.start()
+    return None
+
+
+_HEX = re.compile(rb"[0-9a-f]")
 
 
 def test_removing_the_roster_removes_the_contacts(district_app):
