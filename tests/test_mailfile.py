@@ -39,3 +39,29 @@ def test_broken_header_addresses_are_kept_not_dropped():
 def test_unreadable_files_raise_mail_file_error(data, name):
     with pytest.raises(MailFileError):
         parse_message_bytes(data, name)
+
+
+def _pasted_and_attached() -> bytes:
+    """Apple Mail's and Thunderbird's shape for a screenshot pasted into the body beside an
+    attached picture: alternative > related holds the HTML and the cid: picture (below the
+    top level, where iter_attachments() does not look); the other is an attachment."""
+    from email.message import EmailMessage
+
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "teacher@district.example.org", "p@example.com", "List"
+    mail.set_content("See the list below.")
+    mail.add_alternative("<p>See the list below.</p><img src='cid:image001.png@01DB'>", subtype="html")
+    html = mail.get_payload()[1]
+    html.add_related(b"\x89PNG pasted", maintype="image", subtype="png", cid="<image001.png@01DB>",
+                     filename="image001.png", disposition="inline")
+    mail.add_attachment(b"\x89PNG attached", maintype="image", subtype="png", filename="chart.png")
+    return mail.as_bytes()
+
+
+def test_a_picture_pasted_into_the_body_is_marked_inline_on_both_parsers():
+    from safesend.incident.mime import parse_sent
+
+    raw = _pasted_and_attached()
+    for message in (parse_message_bytes(raw, "list.eml"), parse_sent(raw).message):
+        marked = {a.name: a.inline for a in message.attachments}
+        assert marked == {"image001.png": True, "chart.png": False}, marked

@@ -216,7 +216,7 @@ def _eml_bodies(parsed: EmailMessage) -> tuple[str, str]:
 
 def _eml_attachments(parsed: EmailMessage):
     try:
-        parts = list(parsed.iter_attachments())
+        parts = list(_attachment_parts(parsed))
     except Exception:
         return
     for index, part in enumerate(parts):
@@ -234,7 +234,43 @@ def _eml_attachments(parsed: EmailMessage):
                 data = part.get_payload(decode=True) or b""
             except Exception:
                 data = b""
-        yield Attachment(name=name, content_type=ctype, data=data)
+        yield Attachment(name=name, content_type=ctype, data=data, inline=pasted_picture(part))
+
+
+def _attachment_parts(parsed: EmailMessage):
+    """Every leaf part but the text and HTML bodies, however deep: the standard
+    library's iter_attachments() sees only the top level, and Apple Mail and
+    Thunderbird put a pasted picture inside multipart/alternative >
+    multipart/related, beside the HTML. An attached email is one part (its own
+    parts are its own)."""
+    bodies = set()
+    for kind in ("plain", "html"):
+        body = parsed.get_body(preferencelist=(kind,))
+        if body is not None:
+            bodies.add(id(body))
+
+    def visit(part, depth: int):
+        if part.get_content_type() == "message/rfc822" and part is not parsed:
+            yield part
+        elif part.is_multipart():
+            if depth < MAX_MIME_DEPTH:
+                for sub in part.iter_parts():
+                    yield from visit(sub, depth + 1)
+        elif id(part) not in bodies:
+            yield part
+
+    yield from visit(parsed, 0)
+
+
+MAX_MIME_DEPTH = 20  # nested multiparts read; deeper ones are a crafted message, not mail
+
+
+def pasted_picture(part) -> bool:
+    """A picture the body shows in place (referenced by cid: from the HTML), which the
+    sender pasted rather than attached: findings call it a picture in the body."""
+    disposition = (part.get("Content-Disposition") or "").split(";", 1)[0].strip().lower()
+    return part.get_content_maintype() == "image" and bool(part.get("Content-ID")) \
+        and disposition != "attachment"
 
 
 def _undo_transfer_encoding(data: bytes, encoding: str) -> bytes:

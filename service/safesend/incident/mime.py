@@ -15,7 +15,14 @@ from email.header import decode_header, make_header
 from email.message import Message as MimePart
 from email.policy import compat32
 
-from ..mailfile import OLE_MAGIC, MailFileError, _first_address, _recipients_from_pairs, parse_message_bytes
+from ..mailfile import (
+    OLE_MAGIC,
+    MailFileError,
+    _first_address,
+    _recipients_from_pairs,
+    parse_message_bytes,
+    pasted_picture,
+)
 from ..message import Attachment, ClientInfo, Message
 from .sources.mbox import header_date
 
@@ -82,7 +89,7 @@ def _visit(part: MimePart, bodies: dict[str, str], attachments: list[Attachment]
         return
     data = part.get_payload(decode=True) or b""
     attachments.append(Attachment(_text(name) if name else f"attachment-{len(attachments) + 1}", ctype,
-                                  data if isinstance(data, bytes) else b""))
+                                  data if isinstance(data, bytes) else b"", inline=pasted_picture(part)))
 
 
 def _decoded_text(part: MimePart) -> str:
