@@ -97,7 +97,8 @@ def _from_eml(data: bytes, name: str, max_recipients: int) -> Message:
     count = count_address_items([v for field in ("to", "cc", "bcc") for v in raw[field]])
     if count > max_recipients:
         raise _too_many(name, count, max_recipients)
-    text, html = _eml_bodies(parsed)
+    bodies = _body_parts(parsed)
+    text, html = _eml_bodies(bodies)
     subject = _header(parsed, "Subject")
     return Message(
         sender=_first_address(raw["from"][0] if raw["from"] else ""),
@@ -106,7 +107,7 @@ def _from_eml(data: bytes, name: str, max_recipients: int) -> Message:
         bcc=_recipients_from_pairs(_addresses(raw["bcc"]), "bcc"),
         subject=subject,
         body_text=text, body_html=html,
-        attachments=tuple(_eml_attachments(parsed)),
+        attachments=tuple(_eml_attachments(parsed, bodies)),
         client=ClientInfo(app="file", version=""),
         is_reply=any(v.strip() for v in raw["in-reply-to"]) or subject.lower().startswith("re:"),
     )
@@ -199,12 +200,24 @@ def _first_address(value: str) -> str:
     return ""
 
 
-def _eml_bodies(parsed: EmailMessage) -> tuple[str, str]:
-    text = html = ""
+def _body_parts(parsed: EmailMessage) -> dict[str, EmailMessage]:
+    """The text and the HTML body parts ("plain", "html"), those the message has."""
+    parts = {}
     for kind in ("plain", "html"):
         try:
             part = parsed.get_body(preferencelist=(kind,))
-            content = part.get_content() if part is not None else ""
+        except Exception:
+            part = None
+        if part is not None:
+            parts[kind] = part
+    return parts
+
+
+def _eml_bodies(bodies: dict[str, EmailMessage]) -> tuple[str, str]:
+    text = html = ""
+    for kind, part in bodies.items():
+        try:
+            content = part.get_content()
         except Exception:
             content = ""
         if kind == "plain":
@@ -214,9 +227,9 @@ def _eml_bodies(parsed: EmailMessage) -> tuple[str, str]:
     return text, html
 
 
-def _eml_attachments(parsed: EmailMessage):
+def _eml_attachments(parsed: EmailMessage, bodies: dict[str, EmailMessage]):
     try:
-        parts = list(_attachment_parts(parsed))
+        parts = list(_attachment_parts(parsed, {id(part) for part in bodies.values()}))
     except Exception:
         return
     for index, part in enumerate(parts):
@@ -237,17 +250,12 @@ def _eml_attachments(parsed: EmailMessage):
         yield Attachment(name=name, content_type=ctype, data=data, inline=pasted_picture(part))
 
 
-def _attachment_parts(parsed: EmailMessage):
-    """Every leaf part but the text and HTML bodies, however deep: the standard
-    library's iter_attachments() sees only the top level, and Apple Mail and
-    Thunderbird put a pasted picture inside multipart/alternative >
+def _attachment_parts(parsed: EmailMessage, bodies: set[int]):
+    """Every leaf part but the body parts (`bodies`: their ids), however deep: the
+    standard library's iter_attachments() sees only the top level, and Apple Mail
+    and Thunderbird put a pasted picture inside multipart/alternative >
     multipart/related, beside the HTML. An attached email is one part (its own
     parts are its own)."""
-    bodies = set()
-    for kind in ("plain", "html"):
-        body = parsed.get_body(preferencelist=(kind,))
-        if body is not None:
-            bodies.add(id(body))
 
     def visit(part, depth: int):
         if part.get_content_type() == "message/rfc822" and part is not parsed:

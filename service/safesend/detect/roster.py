@@ -173,21 +173,9 @@ class RosterHasher:
         return out
 
     def _int_digests(self, domain: bytes, values: Iterable[str]) -> list[int]:
-        """`_int(_digest(domain, value))` of many values, in one loop (the index
-        keys its sets by these ints)."""
-        inner_key = self._inner.copy()
-        inner_key.update(domain)
-        copy_inner, copy_outer, size = inner_key.copy, self._outer.copy, self.digest_size
+        """`_int(_digest(domain, value))` of many values (the index keys its sets by these ints)."""
         from_bytes = int.from_bytes
-        out = []
-        append = out.append
-        for value in values:
-            inner = copy_inner()
-            inner.update(value.encode("utf-8", "surrogatepass"))
-            outer = copy_outer()
-            outer.update(inner.digest())
-            append(from_bytes(outer.digest()[:size], "big"))
-        return out
+        return [from_bytes(digest, "big") for digest in self._digests(domain, values)]
 
     def hash_id(self, value: str) -> bytes | None:
         key = student_id_key(value)
