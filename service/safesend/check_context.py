@@ -5,10 +5,13 @@ shared by the service (services.py) and `safesend check` reading SQLite directly
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from .content import scan_message
-from .detect import RosterHasher, RosterIndex, RosterKeyError
 from .facts import CheckContext, GroupResolver
+
+if TYPE_CHECKING:
+    from .detect import RosterIndex
 
 log = logging.getLogger("safesend")
 
@@ -25,6 +28,8 @@ def check_context(roster: RosterIndex | None, resolve_groups: GroupResolver | No
 
 def load_roster(blob: bytes, roster_key: bytes, tenant_id: str) -> RosterIndex | None:
     """The stored snapshot as an index; None (and an error in the log) when it cannot be used."""
+    from .detect import RosterHasher, RosterIndex, RosterKeyError  # only when there is a roster
+
     try:
         return RosterIndex.from_bytes(blob, RosterHasher(roster_key))
     except RosterKeyError as exc:

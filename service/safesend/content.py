@@ -11,12 +11,16 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from .detect import ContentDetections, DetectConfig, IdPatternConfig, RosterIndex, scan_content
+from .detect import ContentDetections, DetectConfig, IdPatternConfig, scan_content
 from .extract import Extraction, ExtractLimits, Table, TextSegment, Unscannable, extract_attachments
 from .extract.reasons import INTERNAL
 from .message import Message
 from .policy import Detection, Policy
+
+if TYPE_CHECKING:
+    from .detect import RosterIndex
 
 BODY = "the message body"
 SUBJECT = "the subject"

@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .actions import Action
@@ -271,6 +270,8 @@ def load_policy_file(path: str | Path) -> Policy:
 
 
 def parse_policy_yaml(text: str, version: int = 0) -> Policy:
+    import yaml  # only to read YAML: a policy from the database is JSON
+
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -281,6 +282,8 @@ def parse_policy_yaml(text: str, version: int = 0) -> Policy:
 
 
 def dump_policy_yaml(policy: Policy) -> str:
+    import yaml
+
     return yaml.safe_dump(policy.document(), sort_keys=False, allow_unicode=True)
 
 

@@ -25,49 +25,18 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from .dates import DateOrder, parse_date
+from .flags import FLAG_COLUMNS, flag_label, is_truthy
 from .normalize import normalize_text
 from .tables import Role, header_key, header_role
 
 CANONICAL_FIELDS = ("student_id", "first_name", "last_name", "full_name", "dob", "flags",
                     "guardian_email")
 
-# Yes/no columns that mean a flag, header key -> flag label
-FLAG_COLUMNS: dict[str, str] = {
-    "504": "504", "504 plan": "504", "section 504": "504", "has 504": "504",
-    "504 status": "504", "504 y/n": "504", "504?": "504", "is 504": "504",
-    "iep": "IEP", "has iep": "IEP", "iep status": "IEP", "iep y/n": "IEP", "iep?": "IEP",
-    "sped": "IEP", "special ed": "IEP", "special education": "IEP", "sped status": "IEP",
-    "special ed status": "IEP", "is iep": "IEP", "students with disabilities": "IEP",
-    "swd": "IEP",
-    "ell": "ELL", "el": "ELL", "esl": "ELL", "ell status": "ELL", "english learner": "ELL",
-    "lep": "ELL", "el status": "ELL", "ml": "ELL", "multilingual learner": "ELL",
-    "frl": "FRL", "frpl": "FRL", "free/reduced": "FRL", "free reduced": "FRL",
-    "free/reduced lunch": "FRL", "lunch status": "FRL", "meal status": "FRL",
-    "economically disadvantaged": "FRL", "econ disadv": "FRL",
-    "medical alert": "MEDICAL", "health alert": "MEDICAL", "medical": "MEDICAL",
-    "medical conditions": "MEDICAL", "health conditions": "MEDICAL",
-    "homeless": "HOMELESS", "mckinney vento": "HOMELESS", "foster": "FOSTER",
-    "foster care": "FOSTER", "migrant": "MIGRANT", "gifted": "GT", "gt": "GT", "gate": "GT",
-    "tag": "GT",
-}
 # Columns whose values are flag labels ('504', 'IEP; ELL')
 LABEL_COLUMNS = frozenset({"plan", "plans", "plan type", "flags", "flag", "programs",
                            "program", "student flags", "alerts", "special programs",
                            "student programs", "support plan"})
 
-_FALSY = frozenset({"", "no", "n", "false", "f", "0", "none", "n/a", "na", "-", "--", "x no",
-                    "not eligible", "inactive", "exited", "paid", "full", "full pay",
-                    "not applicable", "null", "nil", "0.0"})
-_LABEL_ALIASES = {
-    "section 504": "504", "504 plan": "504", "504": "504",
-    "iep": "IEP", "sped": "IEP", "special ed": "IEP", "special education": "IEP",
-    "swd": "IEP",
-    "ell": "ELL", "el": "ELL", "esl": "ELL", "lep": "ELL", "ml": "ELL",
-    "free": "FRL", "reduced": "FRL", "free/reduced": "FRL", "frl": "FRL",
-}
-# Every label SafeSend knows; any other plan value is kept only as a keyed
-# hash (RosterHasher.flag), so no roster text reaches the database.
-KNOWN_FLAGS = frozenset(FLAG_COLUMNS.values()) | frozenset(_LABEL_ALIASES.values())
 _LABEL_SPLIT = re.compile(r"[;,|/]\s*|\s+and\s+")
 _EMAIL = re.compile(r"[^@\s,;<>\"']+@[^@\s,;<>\"']+\.[^@\s,;<>\"'.]{2,}")
 _EMAIL_SPLIT = re.compile(r"[\s,;]+")
@@ -111,17 +80,6 @@ class RosterParseResult:
     delimiter: str = ","
     header_line: int = 1
     ignored_columns: list[str] = field(default_factory=list)
-
-
-def flag_label(value: str) -> str:
-    """Canonical flag label: 'Section 504' -> '504', 'Special Ed' -> 'IEP', else upper-case."""
-    key = " ".join(normalize_text(value).casefold().split())
-    return _LABEL_ALIASES.get(key, key.upper()[:32])
-
-
-def is_truthy(value: str) -> bool:
-    """A yes/no cell: 'Y', 'Yes', 'TRUE', 'x', '1', a date, a label... is yes."""
-    return " ".join(normalize_text(value).casefold().split()) not in _FALSY
 
 
 def _decode(data: bytes) -> tuple[str, str]:

@@ -35,7 +35,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..bugs import where
 from .config import DEFAULT_DOB_WORDS, SOURCE_SEPARATOR, CompiledDetectors, DetectConfig
@@ -55,10 +55,10 @@ from .results import (
     shared_categories,
     source_result,
 )
-from .roster import RosterHit, RosterIndex, RosterSession
-from .table_scan import TableView, normal_rows
-from .tables import profile_table
 from .text_view import TextView, split_tabbed_blocks
+
+if TYPE_CHECKING:  # the roster module loads only with a roster
+    from .roster import RosterHit, RosterIndex, RosterSession
 
 __all__ = [
     "DEFAULT_DOB_WORDS", "SOURCE_SEPARATOR", "ContentDetections", "DetectConfig", "Evidence",
@@ -194,6 +194,9 @@ class ScanState:
         self.scan_rows(table.source, table.rows or [])
 
     def scan_rows(self, source: str, raw_rows: Iterable[Iterable[object]]) -> None:
+        from .table_scan import TableView, normal_rows  # only a message with a table needs these
+        from .tables import profile_table
+
         acc = self.acc(source)
         rows = normal_rows(raw_rows)
         if not any(any(row) for row in rows):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import accumulate
 
 from .normalize import lower_same_length, normalize_text
@@ -99,11 +100,17 @@ class SensitiveTerms:
             for name, terms in (DEFAULT_SENSITIVE_TERMS if categories is None
                                 else categories).items()
         }
-        self._matcher = PhraseMatcher(
-            (term, name) for name, terms in self.categories.items() for term in terms
-        )
         self._joinable = not any(_CELL_BREAK in normalize_text(term)
                                  for terms in self.categories.values() for term in terms)
+
+    @cached_property
+    def _matcher(self) -> PhraseMatcher:
+        # Compiled on first use (tables, file and sheet names): running text is read with
+        # the detectors' combined keyword matcher (detect/config.py), which holds these
+        # terms too, so a text-only check never compiles this one.
+        return PhraseMatcher(
+            (term, name) for name, terms in self.categories.items() for term in terms
+        )
 
     @classmethod
     def default(cls) -> SensitiveTerms:

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..flags import plan_categories
-from ..roster_csv import is_truthy
+from ..flags import is_truthy, plan_categories
 from .base import RELATE, Detector, RowFindings
 
 if TYPE_CHECKING:
