@@ -7,6 +7,7 @@ still gets one."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import sqlite3
 import subprocess
@@ -31,12 +32,19 @@ try:
 except SystemExit as done:
     code = done.code
 parsers = "safesend.extract.walk" in sys.modules
+lazy = sorted(name for name in {LAZY} if name in sys.modules)
 from safesend.extract import isolation
 print(json.dumps({"exit": code, "workers_started": isolation._default is not None,
-                  "parsers_imported": parsers,
+                  "parsers_imported": parsers, "lazy_imported": lazy,
                   "alembic_imported": "alembic" in sys.modules,
                   "sqlalchemy_imported": "sqlalchemy" in sys.modules}))
 """
+# What a text-only check never needs: the roster and its CSV import reader (no roster
+# imported yet), table detection (no table), YAML (a policy from the database is JSON).
+LAZY_FOR_TEXT = ("safesend.detect.roster", "safesend.detect.roster_csv",
+                 "safesend.detect.roster_build", "safesend.detect.roster_match",
+                 "safesend.detect.tables", "safesend.detect.table_scan", "yaml")
+PROBE = PROBE.replace("{LAZY}", repr(LAZY_FOR_TEXT))
 
 
 def _probe(tmp_path, *args, env: dict | None = None) -> dict:
@@ -55,7 +63,33 @@ def test_text_only_check_starts_no_worker_and_no_migration(tmp_path):
     assert first["workers_started"] is False
     again = _probe(tmp_path, "check", str(small))
     assert again == {"exit": 0, "workers_started": False, "parsers_imported": False,
-                     "alembic_imported": False, "sqlalchemy_imported": False}
+                     "lazy_imported": [], "alembic_imported": False, "sqlalchemy_imported": False}
+
+
+def test_what_a_text_only_check_loads_is_loaded_when_needed(tmp_path):
+    """A table pasted into the body loads table detection, a policy file YAML; the
+    verdict is the same as when everything is imported up front (the in-process runs)."""
+    table = "Name\tGrade\tPlan\nAna Ruiz\t4\t504\nBo Li\t5\tIEP\nCy Dahl\t4\t504\n"
+    pasted = tmp_path / "pasted.eml"
+    pasted.write_bytes(eml_bytes(to=parents(3), body=table))
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("rules:\n  audience_size:\n    warn_at: 2\n")
+    _probe(tmp_path, "check", str(pasted))  # creates the database
+    done = _probe(tmp_path, "check", "--policy", str(policy), str(pasted))
+    assert done["exit"] == 1
+    assert {"safesend.detect.tables", "safesend.detect.table_scan", "yaml"} <= set(done["lazy_imported"])
+    assert "safesend.detect.roster_csv" not in done["lazy_imported"]
+
+
+def test_the_detect_package_names_resolve_to_their_modules():
+    import safesend.detect as detect
+
+    assert set(detect.__all__) == set(detect._MODULE_OF)
+    for name in detect.__all__:  # each name is found in the module the table gives
+        module = importlib.import_module(f"safesend.detect.{detect._MODULE_OF[name]}")
+        assert getattr(detect, name) is getattr(module, name)
+    with pytest.raises(AttributeError):
+        detect.no_such_name  # noqa: B018
 
 
 def test_on_postgresql_the_check_takes_sqlalchemys_path(tmp_path, postgres_schema_url):

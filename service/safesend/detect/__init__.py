@@ -56,7 +56,20 @@ _MODULE_OF: dict[str, str] = {
     "DEFAULT_SENSITIVE_TERMS": "topics", "SensitiveTerms": "topics", "TermHit": "topics",
 }
 
-__all__ = sorted(_MODULE_OF)
+__all__ = [
+    "CHECK_DIGITS", "DEFAULT_CONTEXT_WORDS", "DEFAULT_DOB_WORDS", "DEFAULT_EXCLUDE_WORDS",
+    "DEFAULT_ID_PATTERNS", "DEFAULT_SENSITIVE_TERMS", "Column", "CompiledIdPatterns",
+    "ContentDetections", "DateHit", "DetectConfig", "Evidence", "GuardianMatch",
+    "HashedStudent", "IdHit", "IdPatternConfig", "IdScan", "PatternError", "Role",
+    "RosterFormatError", "RosterHasher", "RosterHit", "RosterIndex", "RosterKeyError",
+    "RosterMatch", "RosterParseResult", "RosterRecord", "RosterRowError", "RosterSession",
+    "SensitiveTerms", "SourceDetections", "TableLike", "TableProfile", "TermHit",
+    "TextSegmentLike", "compact_id", "compile_id_patterns", "deserialize_roster",
+    "find_dates", "header_role", "import_roster", "import_roster_index", "name_key",
+    "normalize_text", "parse_date",
+    "parse_roster_csv", "profile_table", "redact_date", "redact_email", "redact_id",
+    "redact_name", "scan_content", "serialize_roster", "student_id_key",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -42,6 +42,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from .flags import KNOWN_FLAGS
 from .inputs import TableLike, TextSegmentLike
 from .normalize import (
     name_key,
@@ -50,7 +51,6 @@ from .normalize import (
     student_id_key,
 )
 from .redact import redact_email
-from .flags import KNOWN_FLAGS, flag_label
 from .roster_hits import (
     _DOB,
     _EMAIL,

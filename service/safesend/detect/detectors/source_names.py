@@ -23,10 +23,11 @@ class SensitiveSourceNames(Detector):
     stage = RELATE
 
     def scan_text(self, view: TextView) -> None:
+        if not view.identifiers:  # nothing to mark: the label's terms are not even compiled
+            return
         label = label_categories(view.scan, view.source)  # 'IEP notes - Garcia.docx'
-        if label and view.identifiers:
-            for _, _, key in view.identifiers:
-                view.acc.mark_sensitive(key, label)
+        for _, _, key in view.identifiers if label else ():
+            view.acc.mark_sensitive(key, label)
 
     def table_reader(self, view: TableView) -> _CaptionRows | None:
         categories = label_categories(view.scan, view.source) | {
