@@ -65,3 +65,50 @@ def test_a_picture_pasted_into_the_body_is_marked_inline_on_both_parsers():
     for message in (parse_message_bytes(raw, "list.eml"), parse_sent(raw).message):
         marked = {a.name: a.inline for a in message.attachments}
         assert marked == {"image001.png": True, "chart.png": False}, marked
+
+
+def _nested(levels: int, leaf: bytes) -> bytes:
+    """A message whose only file sits `levels` multipart levels below the top: a CSV of
+    student IDs that a parser reading 20 levels would never see."""
+    boundary = [f"b{n}" for n in range(levels)]
+    head = (b"From: teacher@district.example.org\r\nTo: p@example.com\r\nSubject: Notes\r\n"
+            b"MIME-Version: 1.0\r\n")
+    opening = b"".join(f'Content-Type: multipart/mixed; boundary="{b}"\r\n\r\n--{b}\r\n'.encode()
+                       for b in boundary)
+    closing = b"".join(f"\r\n--{b}--\r\n".encode() for b in reversed(boundary))
+    return (head + opening + b'Content-Type: text/csv; name="ids.csv"\r\n'
+            b'Content-Disposition: attachment; filename="ids.csv"\r\n\r\n' + leaf + closing)
+
+
+IDS_CSV = b"student_id,name\r\n" + b"".join(f"{30000001 + n},Student {n}\r\n".encode()
+                                            for n in range(40))
+
+
+def test_a_file_nested_deeper_than_the_limit_is_reported_not_skipped(tmp_path, monkeypatch):
+    """25 levels of multipart/mixed around a CSV of student IDs: both parsers report
+    the subtree they did not read, and the check warns that it was not checked."""
+    import json
+
+    from click.testing import CliRunner
+
+    from safesend.cli import main
+    from safesend.incident.mime import parse_sent
+    from safesend.mailfile import MAX_MIME_DEPTH, TOO_DEEP
+
+    raw = _nested(25, IDS_CSV)
+    for message in (parse_message_bytes(raw, "deep.eml"), parse_sent(raw).message):
+        (attachment,) = message.attachments
+        assert attachment.unread == TOO_DEEP and attachment.data == b""
+        assert attachment.content_type == "multipart/mixed"
+    assert f"more than {MAX_MIME_DEPTH} levels deep" in TOO_DEEP
+    shallow = parse_message_bytes(_nested(MAX_MIME_DEPTH, IDS_CSV), "ok.eml")
+    assert [(a.name, a.data) for a in shallow.attachments] == [("ids.csv", IDS_CSV)]
+
+    monkeypatch.setenv("SAFESEND_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("SAFESEND_SECRET_KEY", "deep-secret")
+    (tmp_path / "deep.eml").write_bytes(raw)
+    done = CliRunner().invoke(main, ["check", "--json", str(tmp_path / "deep.eml")])
+    verdict = json.loads(done.output.splitlines()[-1])
+    assert done.exit_code == 1 and verdict["action"] == "warn"
+    (finding,) = [f for f in verdict["findings"] if f["rule"] == "unscannable_attachment"]
+    assert "nested more than 20 levels deep" in finding["detail"]

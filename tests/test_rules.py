@@ -146,3 +146,36 @@ def test_verdict_json_matches_the_contract():
     assert set(data) == {"check_id", "action", "policy_version", "students_matched", "findings"}
     assert set(data["findings"][0]) >= {"rule", "action", "title", "detail", "count",
                                         "evidence", "fixes"}
+
+
+
+def test_an_unscannable_pasted_picture_is_named_as_one():
+    """The picture pasted into the body is not an attachment to the sender: the finding
+    says so, as student_data's findings do; an attached file keeps its usual wording."""
+    from safesend.content import ContentReport
+    from safesend.detect import ContentDetections
+    from safesend.extract import Unscannable
+    from safesend.message import Attachment
+
+    picture = Attachment("image001.png", "image/png", b"\x89PNG", inline=True)
+    sheet = Attachment("roster.xlsx", "application/vnd.ms-excel", b"PK")
+
+    def finding(attachments, problems):
+        report = ContentReport(ContentDetections(sources=()), problems,
+                               tuple(a.name for a in attachments))
+        context = CheckContext(scan_content=lambda *_: report)
+        verdict = check(message(to=parents(1), attachments=tuple(attachments)), parse_policy({}),
+                        context)
+        (found,) = [f for f in verdict.findings if f.rule == "unscannable_attachment"]
+        return found
+
+    damaged = "it is damaged or not a valid PNG picture"
+    only = finding([picture], [Unscannable("image001.png", damaged)])
+    assert only.title == "SafeSend could not check the picture pasted into the body"
+    assert only.detail.startswith(f"The picture pasted into the body (image001.png) could not be "
+                                  f"checked: {damaged}. Nobody has checked")
+    both = finding([sheet, picture], [Unscannable("roster.xlsx", "it is password-protected"),
+                                      Unscannable("image001.png", damaged)])
+    assert both.title == "SafeSend could not check 2 files"
+    assert both.detail.startswith("roster.xlsx: it is password-protected; the picture pasted into "
+                                  "the body (image001.png) could not be checked:")

@@ -26,6 +26,7 @@ BODY = "the message body"
 SUBJECT = "the subject"
 SOURCE_SEPARATOR = " › "
 BODY_HTML = f"{BODY}{SOURCE_SEPARATOR}HTML"
+NOT_SENT = "its content was not sent to SafeSend (a cloud link, or too large for the add-in to send)"
 
 
 @dataclass
@@ -74,9 +75,9 @@ def scan_message(message: Message, policy: Policy, body: str,
                  roster: RosterIndex | None = None) -> ContentReport:
     limits = extract_limits(policy)
     deadline = time.monotonic() + limits.time_budget_seconds
-    present = [a for a in message.attachments if not a.missing]
-    problems = [Unscannable(a.name, "its content was not sent to SafeSend (a cloud link, or too "
-                            "large for the add-in to send)") for a in message.attachments if a.missing]
+    present = [a for a in message.attachments if not a.missing and not a.unread]
+    problems = [Unscannable(a.name, a.unread or NOT_SENT) for a in message.attachments
+                if a.missing or a.unread]
     extraction = (extract_attachments(((a.name, a.content_type, a.data) for a in present), limits)
                   if present else Extraction())  # no file: the parsers are never imported
     problems.extend(extraction.problems)

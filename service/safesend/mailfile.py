@@ -242,6 +242,9 @@ def _eml_attachments(parsed: EmailMessage, bodies: dict[str, EmailMessage]):
             data = _undo_transfer_encoding(data, part.get("Content-Transfer-Encoding", ""))
             if not name.lower().endswith(".eml"):
                 name += ".eml"
+        elif part.is_multipart():  # the top of a subtree nested too deep (see _attachment_parts)
+            yield Attachment(name=name, content_type=ctype, data=b"", unread=TOO_DEEP)
+            continue
         else:
             try:
                 data = part.get_payload(decode=True) or b""
@@ -255,7 +258,8 @@ def _attachment_parts(parsed: EmailMessage, bodies: set[int]):
     standard library's iter_attachments() sees only the top level, and Apple Mail
     and Thunderbird put a pasted picture inside multipart/alternative >
     multipart/related, beside the HTML. An attached email is one part (its own
-    parts are its own)."""
+    parts are its own). A multipart nested deeper than MAX_MIME_DEPTH is yielded
+    itself, unread: what it holds is reported as not checked, not silently skipped."""
 
     def visit(part, depth: int):
         if part.get_content_type() == "message/rfc822" and part is not parsed:
@@ -264,6 +268,8 @@ def _attachment_parts(parsed: EmailMessage, bodies: set[int]):
             if depth < MAX_MIME_DEPTH:
                 for sub in part.iter_parts():
                     yield from visit(sub, depth + 1)
+            else:
+                yield part
         elif id(part) not in bodies:
             yield part
 
@@ -271,6 +277,9 @@ def _attachment_parts(parsed: EmailMessage, bodies: set[int]):
 
 
 MAX_MIME_DEPTH = 20  # nested multiparts read; deeper ones are a crafted message, not mail
+# Content hidden below that depth must not let a message pass as checked.
+TOO_DEEP = (f"it is nested more than {MAX_MIME_DEPTH} levels deep in the message, so SafeSend "
+            "did not read it")
 
 
 def pasted_picture(part) -> bool:

@@ -59,6 +59,9 @@ class Attachment:
     missing: bool = False
     # True for a picture pasted into the body (an add-in says so); only the wording differs.
     inline: bool = False
+    # Why SafeSend did not read this part of a mail file (nested too deep): it is
+    # reported as a file that could not be checked, never scanned.
+    unread: str = ""
 
     @property
     def size(self) -> int:

@@ -16,7 +16,9 @@ from email.message import Message as MimePart
 from email.policy import compat32
 
 from ..mailfile import (
+    MAX_MIME_DEPTH,
     OLE_MAGIC,
+    TOO_DEEP,
     MailFileError,
     _first_address,
     _recipients_from_pairs,
@@ -67,7 +69,8 @@ def _parsed(parsed: MimePart) -> Parsed:
     return Parsed(message, _message_id(parsed), header_date(parsed.get("Date")))
 
 
-def _visit(part: MimePart, bodies: dict[str, str], attachments: list[Attachment]) -> None:
+def _visit(part: MimePart, bodies: dict[str, str], attachments: list[Attachment],
+           depth: int = 0) -> None:
     ctype = part.get_content_type()
     if ctype == "message/rfc822":
         inner = part.get_payload()
@@ -77,8 +80,13 @@ def _visit(part: MimePart, bodies: dict[str, str], attachments: list[Attachment]
         attachments.append(Attachment(name if name.lower().endswith(".eml") else name + ".eml", ctype, data))
         return
     if part.is_multipart():
+        if depth >= MAX_MIME_DEPTH:  # as mailfile.py: reported as not checked, not skipped
+            name = part.get_filename()
+            attachments.append(Attachment(_text(name) if name else f"attachment-{len(attachments) + 1}",
+                                          ctype, b"", unread=TOO_DEEP))
+            return
         for sub in part.get_payload():
-            _visit(sub, bodies, attachments)
+            _visit(sub, bodies, attachments, depth + 1)
         return
     name = part.get_filename()
     disposition = (part.get("Content-Disposition") or "").split(";", 1)[0].strip().lower()
