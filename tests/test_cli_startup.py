@@ -43,7 +43,8 @@ print(json.dumps({"exit": code, "workers_started": isolation._default is not Non
 # imported yet), table detection (no table), YAML (a policy from the database is JSON).
 LAZY_FOR_TEXT = ("safesend.detect.roster", "safesend.detect.roster_csv",
                  "safesend.detect.roster_build", "safesend.detect.roster_match",
-                 "safesend.detect.tables", "safesend.detect.table_scan", "yaml")
+                 "safesend.detect.tables", "safesend.detect.table_scan", "yaml",
+                 "safesend.cli_admin")
 PROBE = PROBE.replace("{LAZY}", repr(LAZY_FOR_TEXT))
 
 
