@@ -21,7 +21,7 @@ from .fingerprint import content_digest, message_fingerprint
 from .gate.stamp import make_stamp
 from .message import Message
 from .policy import Policy
-from .store.checks import record_check
+from .store.checks import check_record
 from .store.db import transaction
 from .verdict import Verdict
 
@@ -81,14 +81,15 @@ def evaluate_check(services, message: Message, policy: Policy, context: CheckCon
 
 def record_verdict(services, principal: Principal, message: Message, evaluated: Evaluated,
                    stamp_key: bytes | None = None) -> Verdict:
-    """Record the check in one short write (committed before the verdict is returned).
+    """Record the check (committed before the verdict is returned).
     With `stamp_key`, a verdict that does not block carries the mail-flow gate's
     stamp (gate/stamp.py)."""
     verdict = evaluated.verdict
-    with services.engine.begin() as connection:
-        record_check(connection, principal.tenant_id, message, verdict, evaluated.facts,
-                     message_fingerprint(message, services.fingerprint_key, evaluated.digest),
-                     actor=principal.email or principal.subject, duration_ms=evaluated.elapsed_ms)
+    # Committed with whatever other checks are waiting (store/check_writer.py).
+    services.check_writer.write(check_record(
+        principal.tenant_id, message, verdict, evaluated.facts,
+        message_fingerprint(message, services.fingerprint_key, evaluated.digest),
+        actor=principal.email or principal.subject, duration_ms=evaluated.elapsed_ms))
     if stamp_key is not None and verdict.action != "block":
         # The gate honours the stamp only while the check is allowed, warned or overridden.
         verdict.stamp = make_stamp(message, verdict.check_id, stamp_key, evaluated.digest)

@@ -21,6 +21,8 @@ from .hot_reads import TtlCache, clear_on_change
 from .policy import Policy, load_policy_file, parse_policy
 from .store import audit, db
 from .store.audit_head import HeadStore
+from .store.check_writer import CheckWriter, DirectWriter
+from .store.checks import write_check_records
 from .store.models import PolicyVersion, RosterSnapshot
 from .store.policies import current_policy, policy_at, save_policy
 from .store.roster import active_roster_id, roster_blob
@@ -51,6 +53,7 @@ class Services:
     fingerprint_key: bytes
     roster_key: bytes
     reads: sessionmaker[Session] | None = None  # autocommit single-statement reads (db.make_read_sessions)
+    check_writer: CheckWriter | DirectWriter | None = None  # group commit of check records
     # Verified API keys (by the key's SHA-256) and each tenant's (policy version, roster
     # snapshot), reused for settings.read_cache_seconds: see hot_reads.py.
     verified_keys: TtlCache = field(default_factory=lambda: TtlCache(0))
@@ -179,6 +182,8 @@ def build_services(settings: Settings, migrate: bool = True) -> Services:
         roster_key=derive_key(settings.secret_key, "roster"),
         verified_keys=TtlCache(settings.read_cache_seconds),
         tenant_versions=TtlCache(settings.read_cache_seconds),
+        check_writer=(DirectWriter if db.is_memory_sqlite(settings.database_url) else CheckWriter)(
+            engine, write_check_records),
     )
     clear_on_change(sessions, (services.verified_keys, services.tenant_versions))
     _configure_audit(settings, sessions)
