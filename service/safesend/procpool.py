@@ -82,9 +82,12 @@ def read_frame(read_exact, max_bytes: int) -> tuple[dict, list[bytes]]:
 
 
 class PipeWorker:
-    def __init__(self, argv: list[str], env: dict[str, str]):
+    def __init__(self, argv: list[str], env: dict[str, str], log_to_stderr: bool = False):
+        # A parser worker's stderr goes nowhere (a library may print what it reads);
+        # a scan process runs our own code and logs as the web process does.
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, env=env, close_fds=True)
+                                     stderr=None if log_to_stderr else subprocess.DEVNULL,
+                                     env=env, close_fds=True)
         self.wfd = self.proc.stdin.fileno()
         self.rfd = self.proc.stdout.fileno()
         os.set_blocking(self.wfd, False)
@@ -156,6 +159,7 @@ class ProcessPool:
     back with `_release` (healthy or not)."""
 
     worker_class = PipeWorker
+    log_to_stderr = False
 
     def __init__(self, argv: list[str], env: dict[str, str], size: int, label: str):
         self.size = size
@@ -216,7 +220,7 @@ class ProcessPool:
     def _spawner(self) -> None:
         while self._spawn_requests.get() and not self._closed:
             try:
-                worker = self.worker_class(self._argv, self._env)
+                worker = self.worker_class(self._argv, self._env, self.log_to_stderr)
             except Exception:  # this thread must outlive any failure: it owns the workers
                 logging.getLogger(f"safesend.{self.label}").exception(
                     "%s: cannot start a worker", self.label)

@@ -128,13 +128,20 @@ def _worker_env(test_hooks: bool) -> dict[str, str]:
 _default: WorkerPool | None = None
 _default_lock = threading.Lock()
 _atexit_registered = False
+_default_options: dict = {}
+
+
+def configure_default_pool(**options) -> None:
+    """WorkerPool arguments for the default pool when it starts (a scan process
+    wants one worker: it reads one message at a time)."""
+    _default_options.update(options)
 
 
 def default_pool() -> WorkerPool:
     global _default, _atexit_registered
     with _default_lock:
         if _default is None or _default.pid != os.getpid():
-            _default = WorkerPool()
+            _default = WorkerPool(**_default_options)
             if not _atexit_registered:
                 atexit.register(shutdown)
                 _atexit_registered = True
