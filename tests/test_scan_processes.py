@@ -162,6 +162,26 @@ def test_heavy_checks_give_the_same_verdict_and_record_in_a_scan_process(make_ap
     assert pool is not None and sum(w.jobs for w in pool._all) == 1 and pool.kills == 0
 
 
+def test_a_scan_process_gets_each_roster_snapshot_once(app, auth):
+    _set_up(app, auth)
+    services = app.extensions["safesend"]
+    pool = ScanPool(1, services.roster_key)
+    services.use_scan_pool(pool)   # closed with the app's services
+    body = _heavy_request(HEAVY_MESSAGES["csv"])
+    client = app.test_client()
+    for _ in range(2):
+        assert client.post("/api/v1/checks", json=body, headers=auth["client"]).json["students_matched"] \
+            == len(NAMED)
+    assert pool.roster_loads == 1
+    # A new snapshot (another roster imported) is handed over, and used.
+    other = synthetic_roster(50, seed=12)
+    imported = client.put("/api/v1/roster", headers={**auth["it"], "Content-Type": "text/csv"},
+                          data=other.csv_text())
+    assert imported.status_code == 200, imported.json
+    assert client.post("/api/v1/checks", json=body, headers=auth["client"]).json["students_matched"] == 0
+    assert pool.roster_loads == 2 and pool.kills == 0
+
+
 def test_quick_checks_complete_while_a_heavy_scan_runs_in_another_process(app, auth, hook_pool, tmp_path):
     _set_up(app, auth)
     statuses: list[dict] = []
@@ -180,6 +200,18 @@ def test_quick_checks_complete_while_a_heavy_scan_runs_in_another_process(app, a
     heavy.join(60)
     assert statuses and statuses[0]["check_id"]
     assert not any(f["rule"] == "unscannable_attachment" for f in statuses[0]["findings"])
+
+
+def test_scan_processes_run_at_lower_cpu_priority(hook_pool):
+    """Big attachments cannot starve the quick checks of CPU on a busy machine."""
+    from safesend.procchild import NICENESS
+
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    with hook_pool._cond:
+        ready = list(hook_pool._idle)
+    assert ready
+    for worker in ready:
+        assert os.getpriority(os.PRIO_PROCESS, worker.proc.pid) == min(19, own + NICENESS)
 
 
 def _unscannable(verdict: dict) -> dict:

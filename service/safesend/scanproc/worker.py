@@ -3,9 +3,9 @@
 Runs the content scan of heavy messages (content.scan_message: extraction
 and detection) for one web process, one message at a time, and sends the
 report back (see pool.py). It has no database: each request carries the
-policy's detection settings, and the tenant's roster snapshot when this
-process does not hold it yet (the web process decides which to keep, see
-`drop`). Risky formats still go to this process's own extraction worker.
+policy's detection settings; the tenant's roster snapshot comes in a
+request of its own when this process does not hold it yet (the web process
+decides which to keep, see `drop`). Risky formats still go to this process's own extraction worker.
 
 Its log lines go to the web process's stderr (they name no content, as in
 the web process); stdin/stdout carry the frames only.
@@ -96,7 +96,12 @@ class _Scanner:
         from ..bugs import where
 
         try:
-            roster = self._roster(header, blobs)
+            if "load_roster" in header:
+                return self._load_roster(header, blobs)
+            roster = None
+            if header.get("roster") is not None:
+                tenant, snapshot = header["roster"]
+                roster = self.rosters[(tenant, snapshot)]  # KeyError: the two sides disagree (a bug)
             message, body = self.wire.message_from_wire(header["message"], blobs)
             if self.test_hooks:
                 _test_hook(message)
@@ -109,19 +114,15 @@ class _Scanner:
             logging.getLogger("safesend.scan").error("scan: internal error (%s)", where(exc))
             return {"error": where(exc)}
 
-    def _roster(self, header: dict, blobs: list[bytes]):
-        """The request's roster; a new snapshot comes as the last blob, with the key."""
+    def _load_roster(self, header: dict, blobs: list[bytes]) -> dict:
+        """A tenant's snapshot (the stored blob) and the key to read it; forget the ones named in `drop`."""
+        from ..check_context import load_roster
+
         for tenant, snapshot in header.get("drop", ()):
             self.rosters.pop((tenant, snapshot), None)
-        wanted = header.get("roster")
-        if wanted is None:
-            return None
-        key = (str(wanted["tenant"]), int(wanted["snapshot"]))
-        if wanted.get("key"):
-            from ..check_context import load_roster
-
-            self.rosters[key] = load_roster(blobs.pop(), bytes.fromhex(wanted["key"]), key[0])
-        return self.rosters[key]  # KeyError: the web process thinks we hold it (a bug)
+        tenant, snapshot = header["load_roster"]
+        self.rosters[(tenant, snapshot)] = load_roster(blobs[0], bytes.fromhex(header["key"]), tenant)
+        return {"loaded": True}
 
     def _policy(self, sections: dict):
         """Detection settings are compiled once per distinct section (content.detect_config)."""
