@@ -12,6 +12,7 @@ import os
 import signal
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from detect.synthetic import roster_table, synthetic_roster, synthetic_text
@@ -202,16 +203,25 @@ def test_quick_checks_complete_while_a_heavy_scan_runs_in_another_process(app, a
     assert not any(f["rule"] == "unscannable_attachment" for f in statuses[0]["findings"])
 
 
-def test_scan_processes_run_at_lower_cpu_priority(hook_pool):
-    """Big attachments cannot starve the quick checks of CPU on a busy machine."""
+def test_scan_processes_run_at_lower_cpu_priority(app, auth):
+    """Big attachments cannot starve the quick checks of CPU on a busy machine;
+    a scan process's own extraction worker runs at its priority, not lower still."""
     from safesend.procchild import NICENESS
 
-    own = os.getpriority(os.PRIO_PROCESS, 0)
-    with hook_pool._cond:
-        ready = list(hook_pool._idle)
-    assert ready
-    for worker in ready:
-        assert os.getpriority(os.PRIO_PROCESS, worker.proc.pid) == min(19, own + NICENESS)
+    _set_up(app, auth)
+    services = app.extensions["safesend"]
+    pool = ScanPool(1, services.roster_key)
+    services.use_scan_pool(pool)   # closed with the app's services
+    response = app.test_client().post("/api/v1/checks", json=_heavy_request(HEAVY_MESSAGES["docx"]),
+                                      headers=auth["client"])
+    assert response.status_code == 200
+    expected = min(19, os.getpriority(os.PRIO_PROCESS, 0) + NICENESS)
+    (scan_process,) = [w.proc.pid for w in pool._all]
+    # Its children, started by whichever of its threads (the extraction pool's spawner).
+    extraction = [int(pid) for task in Path(f"/proc/{scan_process}/task").iterdir()
+                  for pid in (task / "children").read_text().split()]
+    assert os.getpriority(os.PRIO_PROCESS, scan_process) == expected
+    assert extraction and all(os.getpriority(os.PRIO_PROCESS, pid) == expected for pid in extraction)
 
 
 def _unscannable(verdict: dict) -> dict:

@@ -67,10 +67,12 @@ def exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def lower_priority() -> None:
+def lower_priority(target: int | None = None) -> None:
     """Big attachments must not starve the quick checks of CPU: the web
-    processes (and the database) come first when the cores are busy."""
-    os.nice(NICENESS)
+    processes (and the database) come first when the cores are busy.
+    `target`: the niceness to reach (a scan process's own extraction worker
+    stays at the scan process's, not NICENESS below it); else NICENESS lower."""
+    os.nice(NICENESS if target is None else max(0, target - os.nice(0)))
 
 
 def no_core_dumps() -> None:

@@ -72,12 +72,16 @@ class WorkerPool(ProcessPool):
     """Pre-started parser workers shared by all threads of this process."""
 
     def __init__(self, size: int | None = None, memory_mb: int | None = None,
-                 test_hooks: bool = False, max_jobs: int = MAX_JOBS_PER_WORKER):
+                 test_hooks: bool = False, max_jobs: int = MAX_JOBS_PER_WORKER,
+                 niceness: int | None = None):
+        """`niceness`: what the workers run at (default: 10 more than this process)."""
         self.memory_mb = memory_mb or _default_memory_mb()
         self.max_jobs = max_jobs
         argv = [os.environ.get("SAFESEND_EXTRACT_PYTHON", sys.executable), "-m",
                 "safesend.extract.worker", "--memory-mb", str(self.memory_mb),
                 "--parent-pid", str(os.getpid())]
+        if niceness is not None:
+            argv += ["--niceness", str(niceness)]
         super().__init__(argv, _worker_env(test_hooks), size or _default_size(), "extract")
 
     def run(self, job: Job, deadline: float) -> FileResult:

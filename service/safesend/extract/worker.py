@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> None:
     warnings.simplefilter("ignore")
     exit_with_parent(args.parent_pid)
     _preload()
-    _limit_resources(args.memory_mb)
+    _limit_resources(args.memory_mb, args.niceness)
     send(writer, {"ready": True, "pid": os.getpid()}, [])
     _serve(reader, writer)
 
@@ -37,6 +37,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="safesend.extract.worker")
     parser.add_argument("--memory-mb", type=int, default=2048)
     parser.add_argument("--parent-pid", type=int, default=0)
+    parser.add_argument("--niceness", type=int, default=None)
     return parser.parse_args(argv)
 
 
@@ -52,7 +53,7 @@ def _preload() -> None:
             pass
 
 
-def _limit_resources(memory_mb: int) -> None:
+def _limit_resources(memory_mb: int, niceness: int | None) -> None:
     try:
         import resource
     except ImportError:  # not POSIX: the time limit still holds
@@ -62,7 +63,7 @@ def _limit_resources(memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     # Backstop for a worker that outlives its parent while stuck in C.
     resource.setrlimit(resource.RLIMIT_CPU, (3600, 3660))
-    lower_priority()
+    lower_priority(niceness)
 
 
 def _serve(reader, writer) -> None:

@@ -36,8 +36,10 @@ def main(argv: list[str] | None = None) -> None:
     _logging()
     from ..extract import isolation
 
-    # Messages come one at a time: one extraction worker is enough.
-    isolation.configure_default_pool(size=args.extract_workers, test_hooks=args.test_hooks)
+    # Messages come one at a time: one extraction worker is enough; it runs
+    # at this process's priority (already below the web process's).
+    isolation.configure_default_pool(size=args.extract_workers, test_hooks=args.test_hooks,
+                                     niceness=os.getpriority(os.PRIO_PROCESS, 0))
     _Scanner(args.test_hooks).serve(reader, writer)
 
 
