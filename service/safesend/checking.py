@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from .auth import Principal
-from .content import HEAVY_BYTES, is_heavy  # noqa: F401  (HEAVY_BYTES: named here since issue 10)
+from .content import HEAVY_BYTES, is_heavy  # noqa: F401  (HEAVY_BYTES: still importable from here)
 from .engine import evaluate
 from .facts import CheckContext
 from .fingerprint import content_digest, message_fingerprint

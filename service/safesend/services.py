@@ -109,8 +109,8 @@ class Services:
         directory = self.directory_for(tenant_id, policy)
         heavy_scanner = None
         if self.settings.scan_processes:
-            def heavy_scanner(message, policy, body):
-                return self.scan_pool().scan(message, policy, body, roster)
+            def heavy_scanner(message, checked_policy, body):
+                return self.scan_pool().scan(message, checked_policy, body, roster)
         return check_context(roster.index if roster is not None else None,
                              directory.resolve if directory is not None else None, check_id,
                              heavy_scanner)
