@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from .auth import Principal
+from .content import HEAVY_BYTES, is_heavy  # noqa: F401  (HEAVY_BYTES: still importable from here)
 from .engine import evaluate
 from .facts import CheckContext
 from .fingerprint import content_digest, message_fingerprint
@@ -27,7 +28,6 @@ from .verdict import Verdict
 
 log = logging.getLogger("safesend.checks")
 
-HEAVY_BYTES = 1024 * 1024  # attachments at least this big (together) make a check "heavy"
 _heavy_lock = threading.Lock()
 _heavy_slots: dict[int, threading.BoundedSemaphore] = {}
 
@@ -35,10 +35,12 @@ _heavy_slots: dict[int, threading.BoundedSemaphore] = {}
 @contextmanager
 def heavy_slot(services, message: Message):
     """Checks with big attachments take turns (SAFESEND_HEAVY_CHECKS per process):
-    scanning their text runs in this process and holds the GIL, so without a
-    bound a burst of them would starve the quick checks sharing the process.
-    The time budget starts after the wait (it is taken in scan_message)."""
-    if sum(len(a.data) for a in message.attachments) < HEAVY_BYTES:
+    as many as this process has scan processes (scanproc/), so a check that
+    gets a turn finds one idle; and where they are off or cannot start, the
+    scan runs in this process and holds the GIL, which a burst of them would
+    take from the quick checks sharing the process. The time budget starts
+    after the wait (it is taken when the scan starts)."""
+    if not is_heavy(message):
         yield
         return
     slots = services.settings.heavy_checks

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .detect import ContentDetections, DetectConfig, IdPatternConfig, RosterIndex, scan_content
 from .extract import Extraction, ExtractLimits, Table, TextSegment, Unscannable, extract_attachments
@@ -22,6 +22,12 @@ BODY = "the message body"
 SUBJECT = "the subject"
 SOURCE_SEPARATOR = " › "
 BODY_HTML = f"{BODY}{SOURCE_SEPARATOR}HTML"
+HEAVY_BYTES = 1024 * 1024  # attachments at least this big (together) make a check "heavy"
+
+
+def is_heavy(message: Message) -> bool:
+    """Big attachments: their scan takes long enough to matter to other checks."""
+    return sum(len(a.data) for a in message.attachments) >= HEAVY_BYTES
 
 
 @dataclass
@@ -67,8 +73,12 @@ def body_content(message: Message, body: str, max_chars: int
 
 
 def scan_message(message: Message, policy: Policy, body: str,
-                 roster: RosterIndex | None = None) -> ContentReport:
+                 roster: RosterIndex | None = None, seconds: float | None = None) -> ContentReport:
+    """`seconds`: what is left of the time budget (a scan process gets the
+    message's deadline this way); the policy's whole budget by default."""
     limits = extract_limits(policy)
+    if seconds is not None:
+        limits = replace(limits, time_budget_seconds=max(seconds, 0.0))
     deadline = time.monotonic() + limits.time_budget_seconds
     present = [a for a in message.attachments if not a.missing]
     problems = [Unscannable(a.name, "its content was not sent to SafeSend (a cloud link, or too "
