@@ -103,11 +103,24 @@ def test_extraction_workers_run_at_lower_cpu_priority(hook_pool):
         assert os.getpriority(os.PRIO_PROCESS, worker.proc.pid) == min(19, own + WORKER_NICENESS)
 
 
-def test_checks_with_big_attachments_take_turns(make_app, make_key, hook_pool):
+@pytest.mark.parametrize("where", ["scan processes", "web process"])
+def test_checks_with_big_attachments_take_turns(make_app, make_key, hook_pool, where):
     """With SAFESEND_HEAVY_CHECKS=1 two checks with 1 MB+ attachments are
-    evaluated one after the other (their in-process scanning would otherwise
-    share the GIL with every quick check), while quick checks go straight through."""
-    app = make_app(heavy_checks=1)
+    evaluated one after the other, while quick checks go straight through: in
+    scan processes (two started, one used at a time), and in the web process
+    (scan processes off), where their scanning would share the GIL with every quick check."""
+    app = make_app(heavy_checks=1, scan_processes=where == "scan processes")
+    busy = _busy_workers
+    if where == "scan processes":
+        from safesend.scanproc.pool import ScanPool
+
+        services = app.extensions["safesend"]
+        scan_pool = ScanPool(2, services.roster_key, test_hooks=True)  # their extraction workers too
+        assert scan_pool.wait_ready(60), "scan processes did not start"
+        services.use_scan_pool(scan_pool)
+
+        def busy(_):
+            return scan_pool.running()
     client_key = {"Authorization": f"Bearer {make_key('client')}"}
     it_key = {"Authorization": f"Bearer {make_key('it')}"}
     policy = {"internal_domains": [DISTRICT], "limits": {"time_budget_seconds": 2}}
@@ -126,12 +139,12 @@ def test_checks_with_big_attachments_take_turns(make_app, make_key, hook_pool):
         thread.start()
     most_busy, quick_ok = 0, 0
     while any(t.is_alive() for t in threads):
-        most_busy = max(most_busy, _busy_workers(hook_pool))
-        if quick_ok < 3 and _busy_workers(hook_pool) == 1:
+        most_busy = max(most_busy, busy(hook_pool))
+        if quick_ok < 3 and busy(hook_pool) == 1:
             quick = app.test_client().post("/api/v1/checks", json=check_request(to=parents(30)),
                                            headers=client_key)
             quick_ok += quick.status_code == 200
         time.sleep(0.02)
     assert statuses == [200, 200]
-    assert most_busy == 1  # never both at once, though two extraction workers were free
+    assert most_busy == 1  # never both at once, though two workers were free
     assert quick_ok == 3   # quick checks were not held back by the waiting heavy one

@@ -101,6 +101,10 @@ def test_a_file_nested_deeper_than_the_limit_is_reported_not_skipped(tmp_path, m
         assert attachment.unread == TOO_DEEP and attachment.data == b""
         assert attachment.content_type == "multipart/mixed"
     assert f"more than {MAX_MIME_DEPTH} levels deep" in TOO_DEEP
+    from safesend.scanproc.wire import message_from_wire, message_to_wire
+
+    carried, _ = message_from_wire(*message_to_wire(message, ""))  # to a scan process
+    assert carried.attachments[0].unread == TOO_DEEP
     shallow = parse_message_bytes(_nested(MAX_MIME_DEPTH, IDS_CSV), "ok.eml")
     assert [(a.name, a.data) for a in shallow.attachments] == [("ids.csv", IDS_CSV)]
 

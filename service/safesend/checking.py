@@ -15,19 +15,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from .auth import Principal
+from .content import HEAVY_BYTES, is_heavy  # noqa: F401  (HEAVY_BYTES: still importable from here)
 from .engine import evaluate
 from .facts import CheckContext
 from .fingerprint import content_digest, message_fingerprint
 from .gate.stamp import make_stamp
 from .message import Message
 from .policy import Policy
-from .store.checks import record_check
+from .store.checks import check_record
 from .store.db import transaction
 from .verdict import Verdict
 
 log = logging.getLogger("safesend.checks")
 
-HEAVY_BYTES = 1024 * 1024  # attachments at least this big (together) make a check "heavy"
 _heavy_lock = threading.Lock()
 _heavy_slots: dict[int, threading.BoundedSemaphore] = {}
 
@@ -35,10 +35,12 @@ _heavy_slots: dict[int, threading.BoundedSemaphore] = {}
 @contextmanager
 def heavy_slot(services, message: Message):
     """Checks with big attachments take turns (SAFESEND_HEAVY_CHECKS per process):
-    scanning their text runs in this process and holds the GIL, so without a
-    bound a burst of them would starve the quick checks sharing the process.
-    The time budget starts after the wait (it is taken in scan_message)."""
-    if sum(len(a.data) for a in message.attachments) < HEAVY_BYTES:
+    as many as this process has scan processes (scanproc/), so a check that
+    gets a turn finds one idle; and where they are off or cannot start, the
+    scan runs in this process and holds the GIL, which a burst of them would
+    take from the quick checks sharing the process. The time budget starts
+    after the wait (it is taken when the scan starts)."""
+    if not is_heavy(message):
         yield
         return
     slots = services.settings.heavy_checks
@@ -81,14 +83,15 @@ def evaluate_check(services, message: Message, policy: Policy, context: CheckCon
 
 def record_verdict(services, principal: Principal, message: Message, evaluated: Evaluated,
                    stamp_key: bytes | None = None) -> Verdict:
-    """Record the check in one short write (committed before the verdict is returned).
+    """Record the check (committed before the verdict is returned).
     With `stamp_key`, a verdict that does not block carries the mail-flow gate's
     stamp (gate/stamp.py)."""
     verdict = evaluated.verdict
-    with services.engine.begin() as connection:
-        record_check(connection, principal.tenant_id, message, verdict, evaluated.facts,
-                     message_fingerprint(message, services.fingerprint_key, evaluated.digest),
-                     actor=principal.email or principal.subject, duration_ms=evaluated.elapsed_ms)
+    # Committed with whatever other checks are waiting (store/check_writer.py).
+    services.check_writer.write(check_record(
+        principal.tenant_id, message, verdict, evaluated.facts,
+        message_fingerprint(message, services.fingerprint_key, evaluated.digest),
+        actor=principal.email or principal.subject, duration_ms=evaluated.elapsed_ms))
     if stamp_key is not None and verdict.action != "block":
         # The gate honours the stamp only while the check is allowed, warned or overridden.
         verdict.stamp = make_stamp(message, verdict.check_id, stamp_key, evaluated.digest)

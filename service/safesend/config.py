@@ -31,6 +31,8 @@ class Settings:
     db_max_overflow: int = 20
     db_pool_timeout: float = 30.0
     heavy_checks: int = 2  # checks with big attachments evaluated at once per process
+    # Their content scanned in that many scan processes (scanproc/); off: in the web process.
+    scan_processes: bool = True
     read_cache_seconds: float = 2.0  # API keys and policy/roster versions reused per process (hot_reads.py)
     # Outlook add-in and Entra ID tokens (issue 4): see addin/ and identity/.
     entra_client_id: str = ""
@@ -91,6 +93,7 @@ def load_settings(overrides: dict | None = None) -> Settings:
         db_max_overflow=int(_given(env.get("db_max_overflow"), 20)),
         db_pool_timeout=float(env.get("db_pool_timeout") or 30),
         heavy_checks=max(1, int(env.get("heavy_checks") or 2)),
+        scan_processes=_flag(_given(env.get("scan_processes"), True)),
         read_cache_seconds=max(0.0, float(_given(env.get("read_cache_seconds"), 2.0))),
         # Outlook add-in and Entra ID tokens (issue 4).
         entra_client_id=str(env.get("entra_client_id", "")).strip(),

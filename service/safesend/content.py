@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from .detect import ContentDetections, DetectConfig, IdPatternConfig, scan_content
@@ -27,6 +27,12 @@ SUBJECT = "the subject"
 SOURCE_SEPARATOR = " › "
 BODY_HTML = f"{BODY}{SOURCE_SEPARATOR}HTML"
 NOT_SENT = "its content was not sent to SafeSend (a cloud link, or too large for the add-in to send)"
+HEAVY_BYTES = 1024 * 1024  # attachments at least this big (together) make a check "heavy"
+
+
+def is_heavy(message: Message) -> bool:
+    """Big attachments: their scan takes long enough to matter to other checks."""
+    return sum(len(a.data) for a in message.attachments) >= HEAVY_BYTES
 
 
 @dataclass
@@ -72,8 +78,12 @@ def body_content(message: Message, body: str, max_chars: int
 
 
 def scan_message(message: Message, policy: Policy, body: str,
-                 roster: RosterIndex | None = None) -> ContentReport:
+                 roster: RosterIndex | None = None, seconds: float | None = None) -> ContentReport:
+    """`seconds`: what is left of the time budget (a scan process gets the
+    message's deadline this way); the policy's whole budget by default."""
     limits = extract_limits(policy)
+    if seconds is not None:
+        limits = replace(limits, time_budget_seconds=max(seconds, 0.0))
     deadline = time.monotonic() + limits.time_budget_seconds
     present = [a for a in message.attachments if not a.missing and not a.unread]
     problems = [Unscannable(a.name, a.unread or NOT_SENT) for a in message.attachments

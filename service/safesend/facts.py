@@ -84,7 +84,9 @@ def gather_facts(message: Message, policy: Policy, context: CheckContext) -> Fac
     internal = policy.internal_domain_set(message.sender_domain)
     recipients = message.recipients()
     groups = _resolve_groups(recipients, internal, context)
-    audience = [_audience_entry(r, internal, groups.get(r.address)) for r in recipients]
+    internal_by_domain: dict[str, bool] = {}   # a class list's parents share a few domains
+    audience = [_audience_entry(r, internal, groups.get(r.address), internal_by_domain)
+                for r in recipients]
     body = body_text(message, policy.limits.max_text_chars)
     topics = find_topics(f"{message.subject}\n{body}", policy.sensitive_topics)
     facts = Facts(internal_domains=internal, audience=audience, topics=topics, body_text=body)
@@ -120,9 +122,13 @@ def _resolve_groups(recipients: list[Recipient], internal: frozenset[str],
     return context.resolve_groups(addresses, internal) if addresses else {}
 
 
-def _audience_entry(recipient: Recipient, internal: frozenset[str],
-                    group: GroupSize | None) -> Audience:
-    external = not is_internal(recipient.domain, internal)
+def _audience_entry(recipient: Recipient, internal: frozenset[str], group: GroupSize | None,
+                    internal_by_domain: dict[str, bool]) -> Audience:
+    domain = recipient.domain
+    known = internal_by_domain.get(domain)
+    if known is None:
+        known = internal_by_domain[domain] = is_internal(domain, internal)
+    external = not known
     if recipient.group_size is not None:
         return Audience(recipient, external, recipient.group_size, 0)
     if group is not None and group.is_group:

@@ -15,6 +15,7 @@ import threading
 import traceback
 
 _installed = False
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"  # servers' and scan processes' lines
 
 
 def redacted_traceback(exc_info) -> str:

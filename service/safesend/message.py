@@ -7,6 +7,7 @@ once here so that every rule agrees on what counts as the same recipient.
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
 import re
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ class AddressError(ValueError):
     """An address that is neither a mailbox nor a display name."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Recipient:
     """One recipient. `address` is lower-cased; empty when only a name is known."""
 
@@ -31,23 +32,26 @@ class Recipient:
     is_group: bool = False
     # Size of a list as the client or the directory knows it; None = unknown.
     group_size: int | None = None
+    # Worked out once, on creation: rules, facts and the fingerprint ask for them many times.
+    domain: str = dataclasses.field(init=False, repr=False, compare=False)
+    # The mailbox this address delivers to: plus tags dropped, so
+    # `parent+school@gmail.com` and `Parent@gmail.com` are one person.
+    mailbox_key: str = dataclasses.field(init=False, repr=False, compare=False)
 
-    @property
-    def domain(self) -> str:
-        return domain_of(self.address)
-
-    @cached_property  # rules, facts and the fingerprint ask for it many times per check
-    def mailbox_key(self) -> str:
-        """The mailbox this address delivers to: plus tags dropped, so
-        `parent+school@gmail.com` and `Parent@gmail.com` are one person."""
-        if not self.address:
-            return "name:" + " ".join(self.name.lower().split())
-        local, _, domain = self.address.lower().rpartition("@")
-        return local.split("+", 1)[0] + "@" + domain
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "domain", domain_of(self.address))
+        object.__setattr__(self, "mailbox_key", _mailbox_key(self.address, self.name))
 
     @property
     def is_resolved(self) -> bool:
         return bool(self.address)
+
+
+def _mailbox_key(address: str, name: str) -> str:
+    if not address:
+        return "name:" + " ".join(name.lower().split())
+    local, _, domain = address.lower().rpartition("@")
+    return local.split("+", 1)[0] + "@" + domain
 
 
 @dataclass(frozen=True)

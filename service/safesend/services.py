@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .check_context import check_context, load_roster
+from .check_context import LoadedRoster, check_context, load_roster
 from .config import Settings
 from .facts import CheckContext
 from .fingerprint import derive_key
@@ -21,6 +22,8 @@ from .hot_reads import TtlCache, clear_on_change
 from .policy import Policy, load_policy_file, parse_policy
 from .store import audit, db
 from .store.audit_head import HeadStore
+from .store.check_writer import CheckWriter, DirectWriter
+from .store.checks import write_check_records
 from .store.models import PolicyVersion, RosterSnapshot
 from .store.policies import current_policy, policy_at, save_policy
 from .store.roster import active_roster_id, roster_blob
@@ -51,17 +54,20 @@ class Services:
     fingerprint_key: bytes
     roster_key: bytes
     reads: sessionmaker[Session] | None = None  # autocommit single-statement reads (db.make_read_sessions)
+    check_writer: CheckWriter | DirectWriter | None = None  # group commit of check records
     # Verified API keys (by the key's SHA-256) and each tenant's (policy version, roster
     # snapshot), reused for settings.read_cache_seconds: see hot_reads.py.
     verified_keys: TtlCache = field(default_factory=lambda: TtlCache(0))
     tenant_versions: TtlCache = field(default_factory=lambda: TtlCache(0))
     # Long-lived per-tenant helpers, rebuilt when their policy section changes.
     _directories: dict[str, tuple[str, Any]] = field(default_factory=dict)
-    _rosters: dict[str, tuple[int, Any]] = field(default_factory=dict)
+    # tenant -> (snapshot id, the loaded roster or None when it cannot be used)
+    _rosters: dict[str, tuple[int, LoadedRoster | None]] = field(default_factory=dict)
     _policies: dict[str, tuple[int | None, Policy]] = field(default_factory=dict)
     # Why a tenant's directory section could not be used, for the dashboard.
     directory_errors: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _scan_pool: Any = None  # scanproc.ScanPool, started by the first heavy check (settings.scan_processes)
 
     def policy_for(self, session: Session, tenant_id: str) -> Policy:
         return current_policy(session, tenant_id)
@@ -82,7 +88,7 @@ class Services:
             # Saved versions never change: a (tenant, version) pair parses to the same policy.
             policy = (policy_at(session, tenant_id, version) if version else None) or parse_policy({})
             self._policies[tenant_id] = (version, policy)
-        return policy, self._context(tenant_id, policy, self._roster_index(session, tenant_id, snapshot))
+        return policy, self._context(tenant_id, policy, self._loaded_roster(session, tenant_id, snapshot))
 
     def cached_check_inputs(self, tenant_id: str) -> tuple[Policy, CheckContext] | None:
         """check_inputs without a session, while the tenant's versions are cached and
@@ -98,18 +104,46 @@ class Services:
 
     def context_for(self, session: Session, tenant_id: str, policy: Policy,
                     check_id: str | None = None) -> CheckContext:
-        return self._context(tenant_id, policy, self.roster_for(session, tenant_id), check_id)
+        loaded = self._loaded_roster(session, tenant_id, active_roster_id(session, tenant_id))
+        return self._context(tenant_id, policy, loaded, check_id)
 
-    def _context(self, tenant_id: str, policy: Policy, roster, check_id: str | None = None
-                 ) -> CheckContext:
+    def _context(self, tenant_id: str, policy: Policy, roster: LoadedRoster | None,
+                 check_id: str | None = None) -> CheckContext:
         directory = self.directory_for(tenant_id, policy)
-        return check_context(roster, directory.resolve if directory is not None else None, check_id)
+        heavy_scanner = None
+        if self.settings.scan_processes:
+            def heavy_scanner(message, checked_policy, body):
+                return self.scan_pool().scan(message, checked_policy, body, roster)
+        return check_context(roster.index if roster is not None else None,
+                             directory.resolve if directory is not None else None, check_id,
+                             heavy_scanner)
+
+    def scan_pool(self):
+        """This process's scan processes (scanproc/), started on first use."""
+        pool = self._scan_pool
+        if pool is not None and pool.pid == os.getpid():
+            return pool
+        from .scanproc.pool import ScanPool
+
+        with self._lock:
+            if self._scan_pool is None or self._scan_pool.pid != os.getpid():
+                # A pool inherited through fork belongs to the parent: ours starts afresh.
+                self._scan_pool = ScanPool(self.settings.heavy_checks, self.roster_key)
+            return self._scan_pool
+
+    def use_scan_pool(self, pool):
+        """Swap the scan pool (tests: one started with test hooks); returns the old one."""
+        with self._lock:
+            previous, self._scan_pool = self._scan_pool, pool
+            return previous
 
     def roster_for(self, session: Session, tenant_id: str):
         """The tenant's roster index, loaded once per imported snapshot."""
-        return self._roster_index(session, tenant_id, active_roster_id(session, tenant_id))
+        loaded = self._loaded_roster(session, tenant_id, active_roster_id(session, tenant_id))
+        return loaded.index if loaded is not None else None
 
-    def _roster_index(self, session: Session, tenant_id: str, snapshot: int | None):
+    def _loaded_roster(self, session: Session, tenant_id: str, snapshot: int | None
+                       ) -> LoadedRoster | None:
         if snapshot is None:
             self._rosters.pop(tenant_id, None)
             return None
@@ -124,8 +158,10 @@ class Services:
             if blob is None:
                 return None
             index = load_roster(blob, self.roster_key, tenant_id)
-            self._rosters[tenant_id] = (snapshot, index)
-            return index
+            # The blob is kept with its index: the scan processes get it from here.
+            loaded = LoadedRoster(tenant_id, snapshot, blob, index) if index is not None else None
+            self._rosters[tenant_id] = (snapshot, loaded)
+            return loaded
 
     def directory_for(self, tenant_id: str, policy: Policy):
         """The tenant's Directory (threads, cache), kept while its config is unchanged."""
@@ -162,8 +198,11 @@ class Services:
         with self._lock:
             directories = [d for _, d in self._directories.values() if d is not None]
             self._directories.clear()
+            scan_pool, self._scan_pool = self._scan_pool, None
         for directory in directories:
             directory.close()
+        if scan_pool is not None and scan_pool.pid == os.getpid():
+            scan_pool.close()
         self.engine.dispose()
 
 
@@ -179,6 +218,8 @@ def build_services(settings: Settings, migrate: bool = True) -> Services:
         roster_key=derive_key(settings.secret_key, "roster"),
         verified_keys=TtlCache(settings.read_cache_seconds),
         tenant_versions=TtlCache(settings.read_cache_seconds),
+        check_writer=(DirectWriter if db.is_memory_sqlite(settings.database_url) else CheckWriter)(
+            engine, write_check_records),
     )
     clear_on_change(sessions, (services.verified_keys, services.tenant_versions))
     _configure_audit(settings, sessions)

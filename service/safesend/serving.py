@@ -11,7 +11,7 @@ import click
 from flask import Flask
 from flask.helpers import get_debug_flag
 
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+from .logsafe import LOG_FORMAT
 
 
 def configure_logging() -> None:

@@ -12,27 +12,24 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
-import sys
-import threading
-import time
 import warnings
 
-from .isolation import encode_frame, read_frame
+from ..procchild import NICENESS, exact_reader, exit_with_parent, lower_priority, protocol_streams, send
+from ..procpool import read_frame
 
 _MAX_JOB = 2 * 1024 * 1024 * 1024
-WORKER_NICENESS = 10  # lower CPU priority than the web process
+WORKER_NICENESS = NICENESS  # lower CPU priority than the web process
 
 
 def main(argv: list[str] | None = None) -> None:
     args = _arguments(argv)
-    reader, writer = _protocol_streams()
+    reader, writer = protocol_streams()
     logging.disable(logging.CRITICAL)
     warnings.simplefilter("ignore")
-    _exit_with_parent(args.parent_pid)
+    exit_with_parent(args.parent_pid)
     _preload()
-    _limit_resources(args.memory_mb)
-    _send(writer, {"ready": True, "pid": os.getpid()}, [])
+    _limit_resources(args.memory_mb, args.niceness)
+    send(writer, {"ready": True, "pid": os.getpid()}, [])
     _serve(reader, writer)
 
 
@@ -40,18 +37,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="safesend.extract.worker")
     parser.add_argument("--memory-mb", type=int, default=2048)
     parser.add_argument("--parent-pid", type=int, default=0)
+    parser.add_argument("--niceness", type=int, default=None)
     return parser.parse_args(argv)
-
-
-def _protocol_streams():
-    reader = os.fdopen(os.dup(0), "rb")
-    writer = os.fdopen(os.dup(1), "wb")
-    devnull = os.open(os.devnull, os.O_RDWR)
-    os.dup2(devnull, 0)
-    os.dup2(devnull, 1)
-    sys.stdin = open(os.devnull)  # lives as long as the process
-    sys.stdout = open(os.devnull, "w")
-    return reader, writer
 
 
 def _preload() -> None:
@@ -66,7 +53,7 @@ def _preload() -> None:
             pass
 
 
-def _limit_resources(memory_mb: int) -> None:
+def _limit_resources(memory_mb: int, niceness: int | None) -> None:
     try:
         import resource
     except ImportError:  # not POSIX: the time limit still holds
@@ -76,32 +63,7 @@ def _limit_resources(memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     # Backstop for a worker that outlives its parent while stuck in C.
     resource.setrlimit(resource.RLIMIT_CPU, (3600, 3660))
-    # Big attachments must not starve the quick checks of CPU: the web
-    # processes (and the database) come first when the cores are busy.
-    os.nice(WORKER_NICENESS)
-
-
-def _exit_with_parent(parent: int) -> None:
-    """Die with the web process, even while stuck in C: the kernel sends
-    SIGKILL when the parent's spawning thread ends (Linux). Elsewhere, a
-    watchdog thread notices the parent is gone when it next gets the GIL."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-    parent = parent or os.getppid()
-    if os.getppid() != parent:  # it died before we asked
-        os._exit(0)
-
-    def watch() -> None:
-        while True:
-            time.sleep(1.0)
-            if os.getppid() != parent:
-                os._exit(0)
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+    lower_priority(niceness)
 
 
 def _serve(reader, writer) -> None:
@@ -109,12 +71,7 @@ def _serve(reader, writer) -> None:
     from .dispatch import parse
     from .model import FileResult, Job, Unscannable
 
-    def read_exact(n: int) -> bytes:
-        data = reader.read(n)
-        if len(data) != n:
-            raise EOFError
-        return data
-
+    read_exact = exact_reader(reader)
     while True:
         try:
             header, blobs = read_frame(read_exact, _MAX_JOB)
@@ -126,13 +83,7 @@ def _serve(reader, writer) -> None:
             result = FileResult(recycle=True, problems=[
                 Unscannable(str(header.get("source", "attachment")), reasons.MEMORY)])
         head, data = result.to_wire()
-        _send(writer, head, data)
-
-
-def _send(writer, header: dict, blobs: list[bytes]) -> None:
-    for chunk in encode_frame(header, blobs):
-        writer.write(chunk)
-    writer.flush()
+        send(writer, head, data)
 
 
 if __name__ == "__main__":

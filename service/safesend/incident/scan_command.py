@@ -51,7 +51,7 @@ def parse_day(value: str | None, end: bool = False) -> datetime | None:
 @click.option("--tenant", default=DEFAULT_TENANT, show_default=True)
 def scan(source, location, mailboxes, since, until, as_json, tenant) -> None:
     """Scan sent mail for past exposures. Exit 0 nothing flagged, 1 flagged, 2 failures."""
-    from ..cli import _services
+    from ..cli_support import services as _services
     from . import jobs, queue
     from .progress import flagged_json, load_progress, worst_first
 

@@ -14,16 +14,21 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
+def is_memory_sqlite(url: str) -> bool:
+    """An in-memory SQLite database: its connections are per thread (SingletonThreadPool)."""
+    return url in ("sqlite://", "sqlite:///:memory:")
+
+
 def make_engine(url: str, pool_size: int = 10, max_overflow: int = 20,
                 pool_timeout: float = 30.0) -> Engine:
+    # hide_parameters: a database error's text never carries the values of a request.
     pool = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": pool_timeout}
     if url.startswith("sqlite"):
-        memory = url in ("sqlite://", "sqlite:///:memory:")
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
-                               **({} if memory else pool))
+                               hide_parameters=True, **({} if is_memory_sqlite(url) else pool))
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    engine = create_engine(url, **pool)
+    engine = create_engine(url, hide_parameters=True, **pool)
     _ping_after_idle(engine)
     return engine
 

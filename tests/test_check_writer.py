@@ -1,0 +1,144 @@
+"""Group commit of check records (store/check_writer.py), on SQLite and PostgreSQL.
+
+Checks that wait while a commit is in flight are written together in the next
+transaction; each caller returns only once its own record is committed, and a
+record that cannot be written fails alone."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from messages import DISTRICT, check_request, parents
+from safesend.message import Message
+from safesend.store.check_writer import CheckWriter
+from safesend.store.checks import check_record, write_check_records
+from safesend.store.models import Check, CheckFinding
+from safesend.verdict import Finding, Verdict
+
+CANARY = "zebulon.canary.7731@families.example.org"
+
+
+def _record(check_id: str | None = None, sender: str = "teacher@district.example.org"):
+    verdict = Verdict(check_id=check_id or uuid.uuid4().hex, policy_version=0)
+    verdict.findings.append(Finding(rule="visible_recipients", action="warn", title="t", detail="d",
+                                    count=30))
+    return check_record("default", Message(sender=sender), verdict, None, "00" * 32)
+
+
+def _count(engine, table) -> int:
+    with engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+class _HeldWrites:
+    """The real write, held at its first call until released: checks queue meanwhile."""
+
+    def __init__(self):
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        self.batch_sizes: list[int] = []
+
+    def __call__(self, connection, records) -> None:
+        self.batch_sizes.append(len(records))
+        if len(self.batch_sizes) == 1:
+            self.entered.set()
+            assert self.release.wait(30)
+        write_check_records(connection, records)
+
+
+def test_checks_waiting_on_a_commit_are_written_together(app):
+    engine = app.extensions["safesend"].engine
+    held = _HeldWrites()
+    writer = CheckWriter(engine, held)
+    first = threading.Thread(target=writer.write, args=(_record(),))
+    first.start()
+    assert held.entered.wait(30)
+    waiting = [threading.Thread(target=writer.write, args=(_record(),)) for _ in range(10)]
+    for thread in waiting:
+        thread.start()
+    # None of them returns before its record is committed.
+    for thread in waiting:
+        thread.join(0.2)
+    assert all(thread.is_alive() for thread in waiting)
+    held.release.set()
+    for thread in (first, *waiting):
+        thread.join(30)
+        assert not thread.is_alive()
+    assert held.batch_sizes[0] == 1 and sum(held.batch_sizes) == 11
+    assert len(held.batch_sizes) < 11  # the ten that waited shared transactions
+    assert _count(engine, Check.__table__) == 11
+    assert _count(engine, CheckFinding.__table__) == 11
+
+
+def test_a_record_that_cannot_be_written_fails_alone(app):
+    engine = app.extensions["safesend"].engine
+    writer = app.extensions["safesend"].check_writer
+    taken = uuid.uuid4().hex
+    writer.write(_record(taken))
+    held = _HeldWrites()
+    writer = CheckWriter(engine, held)
+    blocker = threading.Thread(target=writer.write, args=(_record(),))
+    blocker.start()
+    assert held.entered.wait(30)
+    errors: dict[int, BaseException | None] = {}
+
+    def write(index: int, record) -> None:
+        try:
+            writer.write(record)
+            errors[index] = None
+        except Exception as exc:  # noqa: BLE001 - the test looks at what each caller got
+            errors[index] = exc
+
+    records = [_record(), _record(taken, sender=CANARY), _record(), _record()]
+    threads = [threading.Thread(target=write, args=(i, r)) for i, r in enumerate(records)]
+    for thread in threads:
+        thread.start()
+    held.release.set()
+    for thread in (blocker, *threads):
+        thread.join(30)
+    assert isinstance(errors[1], IntegrityError)           # the duplicate check id
+    assert CANARY not in str(errors[1])                    # no request value in the error's text
+    assert [errors[i] for i in (0, 2, 3)] == [None, None, None]
+    assert _count(engine, Check.__table__) == 1 + 1 + 3
+
+
+def test_concurrent_api_checks_are_all_recorded(make_app, make_key):
+    app = make_app()
+    client_key = {"Authorization": f"Bearer {make_key('client')}"}
+    it_key = {"Authorization": f"Bearer {make_key('it')}"}
+    assert app.test_client().put("/api/v1/policy", json={"internal_domains": [DISTRICT]},
+                                 headers=it_key).status_code == 200
+    statuses: list[int] = []
+    ids: list[str] = []
+
+    def send() -> None:
+        for _ in range(5):
+            response = app.test_client().post("/api/v1/checks", json=check_request(to=parents(30)),
+                                              headers=client_key)
+            statuses.append(response.status_code)
+            ids.append(response.get_json().get("check_id"))
+
+    threads = [threading.Thread(target=send) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert statuses == [200] * 40
+    listed = app.test_client().get("/api/v1/checks?limit=100", headers=it_key).get_json()
+    assert listed["total"] == 40
+    assert {item["id"] for item in listed["items"]} == set(ids)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite://"], indirect=False)
+def test_in_memory_sqlite_writes_on_the_callers_thread(app, make_key):
+    # An in-memory database is per connection: a writer thread would record elsewhere.
+    key = {"Authorization": f"Bearer {make_key('client')}"}
+    assert app.test_client().post("/api/v1/checks", json=check_request(to=parents(3)),
+                                  headers=key).status_code == 200
+    engine = app.extensions["safesend"].engine
+    assert _count(engine, Check.__table__) == 1

@@ -1,0 +1,296 @@
+"""Heavy checks (1 MB+ of attachments) are scanned in scan processes (scanproc/):
+same verdicts and records as the in-process scan, another process, quick checks
+served meanwhile, and a killed or overrunning scan process still gives a verdict."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import logging
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from detect.synthetic import roster_table, synthetic_roster, synthetic_text
+from sqlalchemy import select
+
+from messages import DISTRICT, check_request, parents
+from safesend.extract import reasons
+from safesend.scanproc.pool import ScanPool
+
+ROSTER = synthetic_roster(200, seed=11, plan_rate=0.3)
+NAMED = ROSTER.students[:40]
+# Prose with no student in it, to make a message heavy.
+FILLER = synthetic_text(1_100_000, seed=3).encode()
+SECRET_NAME = "Garcia-family-notes.csv"   # a file name that must never reach a log
+
+
+def _attachment(name: str, content_type: str, data: bytes) -> dict:
+    return {"name": name, "content_type": content_type, "content_base64": base64.b64encode(data).decode()}
+
+
+def _csv_students() -> bytes:
+    out = io.StringIO()
+    csv.writer(out).writerows(roster_table(ROSTER, rows=len(NAMED)))
+    return out.getvalue().encode()
+
+
+def _xlsx_students() -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    for row in roster_table(ROSTER, rows=len(NAMED)):
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _docx_students() -> bytes:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Support plan meetings this week: "
+                           + ", ".join(f"{s.first} {s.last}" for s in NAMED[:12]) + ".")
+    table = document.add_table(rows=1, cols=2)
+    table.rows[0].cells[0].text, table.rows[0].cells[1].text = "Student", "Student ID"
+    for student in NAMED[12:]:
+        cells = table.add_row().cells
+        cells[0].text, cells[1].text = f"{student.first} {student.last}", student.student_id
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+HEAVY_MESSAGES = {
+    "csv": [_attachment("students.csv", "text/csv", _csv_students())],
+    "xlsx": [_attachment("students.xlsx",
+                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                         _xlsx_students())],
+    "docx": [_attachment("plans.docx",
+                         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                         _docx_students())],
+    "no students": [],
+}
+
+
+def _heavy_request(files: list[dict]) -> dict:
+    return check_request(to=parents(3), subject="Notes for the team",
+                         attachments=[*files, _attachment("notes.txt", "text/plain", FILLER)])
+
+
+def _set_up(app, auth, time_budget: float = 60) -> None:
+    client = app.test_client()
+    policy = {"internal_domains": [DISTRICT], "limits": {"time_budget_seconds": time_budget}}
+    assert client.put("/api/v1/policy", json=policy, headers=auth["it"]).status_code == 200
+    imported = client.put("/api/v1/roster", headers={**auth["it"], "Content-Type": "text/csv"},
+                          data=ROSTER.csv_text())
+    assert imported.status_code == 200, imported.json
+
+
+def _recorded(app, check_id: str) -> dict:
+    """What the check left in the database: its counts, findings and matched students."""
+    from safesend.store.db import transaction
+    from safesend.store.incident_models import CheckStudent
+    from safesend.store.models import Check, CheckFinding
+
+    with transaction(app.extensions["safesend"].sessions) as session:
+        check = session.get(Check, check_id)
+        findings = session.execute(select(CheckFinding.rule, CheckFinding.action, CheckFinding.count,
+                                          CheckFinding.audit)
+                                   .where(CheckFinding.check_id == check_id)).all()
+        students = session.execute(select(CheckStudent.ref, CheckStudent.sensitive)
+                                   .where(CheckStudent.check_id == check_id)).all()
+        return {"students_matched": check.students_matched, "action": check.action,
+                "audit_action": check.audit_action, "audience": check.audience,
+                "findings": sorted(tuple(f) for f in findings),
+                "students": sorted(tuple(s) for s in students)}
+
+
+@pytest.fixture
+def hook_pool(app):
+    """Scan processes that understand the test-only 'hold' attachment, for `app`."""
+    services = app.extensions["safesend"]
+    pool = ScanPool(2, services.roster_key, test_hooks=True)
+    assert pool.wait_ready(60), "scan processes did not start"
+    previous = services.use_scan_pool(pool)
+    yield pool
+    services.use_scan_pool(previous)
+    pool.close()
+
+
+def _hold_request(folder, name: str = "held.txt") -> dict:
+    held = f"SAFESEND-SCAN-TEST-HOOK: hold {folder}\n".encode() + FILLER
+    return check_request(to=parents(3), attachments=[_attachment(name, "text/plain", held)])
+
+
+def _wait_for(path, seconds: float = 60) -> str:
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        assert time.monotonic() < deadline, "the scan never reached the scan process"
+        time.sleep(0.02)
+    time.sleep(0.05)  # the pid is written by then
+    return path.read_text()
+
+
+@pytest.mark.parametrize("kind", list(HEAVY_MESSAGES))
+def test_heavy_checks_give_the_same_verdict_and_record_in_a_scan_process(make_app, make_key, auth, kind):
+    inside = make_app(scan_processes=False, heavy_checks=1)
+    outside = make_app(heavy_checks=1)
+    _set_up(inside, auth)
+    body = _heavy_request(HEAVY_MESSAGES[kind])
+    results = []
+    for app in (inside, outside):
+        response = app.test_client().post("/api/v1/checks", json=body, headers=auth["client"])
+        assert response.status_code == 200, response.json
+        verdict = response.json
+        results.append(({k: v for k, v in verdict.items() if k not in ("check_id", "stamp")},
+                        _recorded(app, verdict["check_id"])))
+    assert results[0] == results[1]
+    verdict, recorded = results[1]
+    if kind == "no students":
+        assert verdict["students_matched"] == 0
+    else:
+        assert verdict["students_matched"] >= 12 and recorded["students"]
+    assert not any(f["rule"] == "unscannable_attachment" for f in verdict["findings"])
+    # ... the second one scanned in a scan process, the first one here (stamps name the check).
+    assert inside.extensions["safesend"]._scan_pool is None
+    pool = outside.extensions["safesend"]._scan_pool
+    assert pool is not None and sum(w.jobs for w in pool._all) == 1 and pool.kills == 0
+
+
+def test_a_scan_process_gets_each_roster_snapshot_once(app, auth):
+    _set_up(app, auth)
+    services = app.extensions["safesend"]
+    pool = ScanPool(1, services.roster_key)
+    services.use_scan_pool(pool)   # closed with the app's services
+    body = _heavy_request([])
+    body["body"]["text"] = f"Notes about {NAMED[0].first} {NAMED[0].last}."  # known to this roster only
+    client = app.test_client()
+    for _ in range(2):
+        assert client.post("/api/v1/checks", json=body, headers=auth["client"]).json["students_matched"] == 1
+    assert pool.roster_loads == 1
+    # A new snapshot (another roster imported) is handed over, and used.
+    other = synthetic_roster(50, seed=12)
+    imported = client.put("/api/v1/roster?replace=true", data=other.csv_text(),
+                          headers={**auth["it"], "Content-Type": "text/csv"})
+    assert imported.status_code == 200, imported.json
+    assert client.post("/api/v1/checks", json=body, headers=auth["client"]).json["students_matched"] == 0
+    assert pool.roster_loads == 2 and pool.kills == 0
+
+
+def test_quick_checks_complete_while_a_heavy_scan_runs_in_another_process(app, auth, hook_pool, tmp_path):
+    _set_up(app, auth)
+    statuses: list[dict] = []
+    heavy = threading.Thread(target=lambda: statuses.append(app.test_client().post(
+        "/api/v1/checks", json=_hold_request(tmp_path), headers=auth["client"]).json))
+    heavy.start()
+    pid = int(_wait_for(tmp_path / "started"))
+    assert pid != os.getpid() and pid in {w.proc.pid for w in hook_pool._all}
+    assert hook_pool.running() == 1
+    quick = app.test_client()
+    for _ in range(5):
+        response = quick.post("/api/v1/checks", json=check_request(to=parents(30)), headers=auth["client"])
+        assert response.status_code == 200 and response.json["check_id"]
+    assert heavy.is_alive()  # the quick checks finished while the heavy scan was held
+    (tmp_path / "release").touch()
+    heavy.join(60)
+    assert statuses and statuses[0]["check_id"]
+    assert not any(f["rule"] == "unscannable_attachment" for f in statuses[0]["findings"])
+
+
+def test_scan_processes_run_at_lower_cpu_priority(app, auth):
+    """Big attachments cannot starve the quick checks of CPU on a busy machine;
+    a scan process's own extraction worker runs at its priority, not lower still."""
+    from safesend.procchild import NICENESS
+
+    _set_up(app, auth)
+    services = app.extensions["safesend"]
+    pool = ScanPool(1, services.roster_key)
+    services.use_scan_pool(pool)   # closed with the app's services
+    response = app.test_client().post("/api/v1/checks", json=_heavy_request(HEAVY_MESSAGES["docx"]),
+                                      headers=auth["client"])
+    assert response.status_code == 200
+    expected = min(19, os.getpriority(os.PRIO_PROCESS, 0) + NICENESS)
+    (scan_process,) = [w.proc.pid for w in pool._all]
+    # Its children, started by whichever of its threads (the extraction pool's spawner).
+    extraction = [int(pid) for task in Path(f"/proc/{scan_process}/task").iterdir()
+                  for pid in (task / "children").read_text().split()]
+    assert os.getpriority(os.PRIO_PROCESS, scan_process) == expected
+    assert extraction and all(os.getpriority(os.PRIO_PROCESS, pid) == expected for pid in extraction)
+
+
+def _unscannable(verdict: dict) -> dict:
+    found = [f for f in verdict["findings"] if f["rule"] == "unscannable_attachment"]
+    assert len(found) == 1, verdict["findings"]
+    return found[0]
+
+
+def test_a_scan_process_killed_mid_scan_gives_a_verdict_and_is_replaced(app, auth, hook_pool, tmp_path,
+                                                                        caplog):
+    _set_up(app, auth)
+    body = _hold_request(tmp_path, SECRET_NAME)
+    body["body"]["text"] = f"Notes about {NAMED[0].first} {NAMED[0].last}."
+    verdicts: list[dict] = []
+    caplog.set_level(logging.INFO)
+    heavy = threading.Thread(target=lambda: verdicts.append(app.test_client().post(
+        "/api/v1/checks", json=body, headers=auth["client"]).json))
+    heavy.start()
+    killed = int(_wait_for(tmp_path / "started"))
+    os.kill(killed, signal.SIGKILL)
+    heavy.join(60)
+    finding = _unscannable(verdicts[0])
+    assert finding["attachments"] == [SECRET_NAME]
+    assert reasons.CRASHED in finding["detail"]
+    assert verdicts[0]["students_matched"] == 1  # the body was still scanned
+    assert hook_pool.kills == 1
+    # A fresh process serves the next heavy check.
+    again = tmp_path / "again"
+    again.mkdir()
+    (again / "release").touch()
+    response = app.test_client().post("/api/v1/checks", json=_hold_request(again), headers=auth["client"])
+    assert response.status_code == 200
+    assert not any(f["rule"] == "unscannable_attachment" for f in response.json["findings"])
+    assert int((again / "started").read_text()) not in (killed, os.getpid())
+    assert SECRET_NAME not in caplog.text and "SAFESEND-SCAN-TEST-HOOK" not in caplog.text
+    assert "scan process stopped" in caplog.text
+
+
+def test_an_overrunning_scan_is_killed_at_the_deadline(app, auth, hook_pool, tmp_path, caplog, capfd):
+    _set_up(app, auth, time_budget=1)
+    caplog.set_level(logging.INFO)
+    started = time.monotonic()
+    response = app.test_client().post("/api/v1/checks", json=_hold_request(tmp_path, SECRET_NAME),
+                                      headers=auth["client"])
+    assert response.status_code == 200
+    assert time.monotonic() - started < 30
+    finding = _unscannable(response.json)
+    assert finding["attachments"] == [SECRET_NAME] and reasons.TIME in finding["detail"]
+    assert hook_pool.kills == 1
+    logs = caplog.text + capfd.readouterr().err  # the scan processes log to our stderr
+    assert "overran the time limit" in logs
+    assert SECRET_NAME not in logs and "SAFESEND-SCAN-TEST-HOOK" not in logs
+
+
+def test_heavy_checks_are_scanned_here_when_scan_processes_cannot_start(app, auth, monkeypatch, caplog):
+    _set_up(app, auth)
+    monkeypatch.setenv("SAFESEND_EXTRACT_PYTHON", "/bin/false")  # starts, never says "ready"
+    services = app.extensions["safesend"]
+    broken = ScanPool(1, services.roster_key)
+    monkeypatch.delenv("SAFESEND_EXTRACT_PYTHON")
+    assert not broken.wait_ready(10)
+    previous = services.use_scan_pool(broken)
+    caplog.set_level(logging.INFO)
+    try:
+        response = app.test_client().post("/api/v1/checks", json=_heavy_request(HEAVY_MESSAGES["csv"]),
+                                          headers=auth["client"])
+    finally:
+        services.use_scan_pool(previous)
+        broken.close()
+    assert response.status_code == 200
+    assert response.json["students_matched"] == len(NAMED)
+    assert "scanning in the web process" in caplog.text
