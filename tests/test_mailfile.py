@@ -116,3 +116,17 @@ def test_a_file_nested_deeper_than_the_limit_is_reported_not_skipped(tmp_path, m
     assert done.exit_code == 1 and verdict["action"] == "warn"
     (finding,) = [f for f in verdict["findings"] if f["rule"] == "unscannable_attachment"]
     assert "nested more than 20 levels deep" in finding["detail"]
+
+
+def test_parts_that_cannot_be_walked_are_reported_not_dropped():
+    """A part tree the walk trips over (here a multipart holding something that is not a
+    part) gave no attachments at all, silently; now one unread entry says so."""
+    from email.message import EmailMessage
+
+    from safesend.mailfile import UNWALKABLE, _eml_attachments
+
+    broken = EmailMessage()
+    broken.set_type("multipart/mixed")
+    broken.set_payload(["not a MIME part"])
+    (attachment,) = _eml_attachments(broken, {})
+    assert attachment.unread == UNWALKABLE and attachment.data == b""

@@ -63,3 +63,20 @@ def test_document_round_trip():
 def test_yaml_number_keys_are_category_names():
     policy = parse_policy_yaml("detection:\n  sensitive_terms:\n    504: [section 504]\n")
     assert policy.detection.sensitive_terms == {"504": ["section 504"]}
+
+
+def test_a_term_too_long_to_be_a_phrase_is_refused_with_its_key(client, auth):
+    """A sensitive term or context word of 1,000 characters crashed every check (the phrase
+    matcher's build recursed once per character); the policy now refuses it, naming the key."""
+    long = "a" * 1000
+    for section in ({"sensitive_terms": {"504": ["504 plan", long]}},
+                    {"id_patterns": [{"name": "id", "regex": r"\d{8}", "context_words": [long]}]}):
+        with pytest.raises(PolicyError) as info:
+            parse_policy({"detection": section})
+        assert "at most 100 characters" in str(info.value)
+        reply = client.put("/api/v1/policy", json={"detection": section}, headers=auth["it"])
+        assert reply.status_code == 400
+        assert "at most 100 characters" in reply.get_data(as_text=True)
+        assert long not in reply.get_data(as_text=True)
+    # Every default term fits.
+    parse_policy({"detection": {"sensitive_terms": parse_policy({}).detection.sensitive_terms}})

@@ -230,7 +230,9 @@ def _eml_bodies(bodies: dict[str, EmailMessage]) -> tuple[str, str]:
 def _eml_attachments(parsed: EmailMessage, bodies: dict[str, EmailMessage]):
     try:
         parts = list(_attachment_parts(parsed, {id(part) for part in bodies.values()}))
-    except Exception:
+    except Exception:  # a structure the parser cannot walk: what it holds is not checked
+        yield Attachment(name="attachments", content_type=parsed.get_content_type(), data=b"",
+                         unread=UNWALKABLE)
         return
     for index, part in enumerate(parts):
         ctype = part.get_content_type()
@@ -278,6 +280,7 @@ def _attachment_parts(parsed: EmailMessage, bodies: set[int]):
 
 MAX_MIME_DEPTH = 20  # nested multiparts read; deeper ones are a crafted message, not mail
 # Content hidden below that depth must not let a message pass as checked.
+UNWALKABLE = "the message's parts could not be read, so SafeSend did not check its attachments"
 TOO_DEEP = (f"it is nested more than {MAX_MIME_DEPTH} levels deep in the message, so SafeSend "
             "did not read it")
 

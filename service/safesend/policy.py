@@ -7,11 +7,16 @@ bad key and why, because IT edits this file by hand and in the console.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .actions import Action
+
+# A word or phrase the detectors look for. Bounded: a term is compiled into a
+# matcher whose build recurses once per character, and no real term is longer.
+MAX_TERM_CHARS = 100
+Term = Annotated[str, Field(max_length=MAX_TERM_CHARS)]
 
 RuleMode = Literal["enforce", "audit"]
 
@@ -122,11 +127,11 @@ class IdPatternSettings(_Section):
     regex: str = Field(min_length=1, max_length=500,
                        description="The whole ID without separators, e.g. '\\d{8}' or 'S\\d{7}'")
     check_digit: Literal["none", "luhn", "mod10", "mod11", "mod97", "verhoeff"] = "none"
-    context_words: list[str] | None = Field(
+    context_words: list[Term] | None = Field(
         default=None, description="Words near an ID that raise confidence; empty = the defaults")
     context_window: int = Field(default=40, ge=0, le=500)
     require_context: bool = True
-    exclude_words: list[str] | None = None
+    exclude_words: list[Term] | None = None
 
 
 def _default_id_patterns() -> list[IdPatternSettings]:
@@ -148,7 +153,7 @@ class Detection(_Section):
 
     id_patterns: list[IdPatternSettings] = Field(default_factory=_default_id_patterns)
     # category -> terms; counted only near a student identifier.
-    sensitive_terms: dict[str, list[str]] = Field(default_factory=_default_sensitive_terms)
+    sensitive_terms: dict[str, list[Term]] = Field(default_factory=_default_sensitive_terms)
     near_window: int = Field(default=200, ge=10, le=5000)
 
     @field_validator("sensitive_terms", mode="before")
