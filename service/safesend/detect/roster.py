@@ -283,20 +283,11 @@ _MAX_LABELS = 32
 
 def serialize_roster(students: Sequence[HashedStudent], hasher: RosterHasher) -> bytes:
     """A compact blob: header (magic, version, digest size, key id, labels), then
-    one variable-length record per student. No plaintext besides flag labels."""
+    one variable-length record per student. No plaintext besides flag labels.
+    (`roster_blob.build_blob` writes the same bytes straight from parsed rows.)"""
     size = hasher.digest_size
-    labels = sorted({label for s in students for label in s.flags})
-    if len(labels) > _MAX_LABELS:
-        keep = labels[:_MAX_LABELS - 1]
-        labels = keep + ["OTHER"]
-    bit = {label: 1 << i for i, label in enumerate(labels)}
-    other = bit.get("OTHER", 0)
-    out = bytearray()
-    out += _MAGIC + struct.pack("<BB8sI", _VERSION, size, hasher.key_id, len(students))
-    out += struct.pack("<B", len(labels))
-    for label in labels:
-        encoded = label.encode("utf-8")[:255]
-        out += struct.pack("<B", len(encoded)) + encoded
+    labels, bit, other = label_bits({label for s in students for label in s.flags})
+    out = bytearray(blob_header(hasher, len(students), labels))
     for s in students:
         mask = 0
         for label in s.flags:
@@ -306,6 +297,27 @@ def serialize_roster(students: Sequence[HashedStudent], hasher: RosterHasher) ->
                            len(s.guardians), mask)
         for digest in (*s.first, *s.last, *((s.dob,) if s.dob else ()), *s.guardians):
             out += digest[:size].ljust(size, b"\0")
+    return bytes(out)
+
+
+def label_bits(flags: set[str]) -> tuple[list[str], dict[str, int], int]:
+    """The blob's flag labels (sorted; past 32, the rest share 'OTHER'), each
+    label's bit, and the bit of a label not listed."""
+    labels = sorted(flags)
+    if len(labels) > _MAX_LABELS:
+        keep = labels[:_MAX_LABELS - 1]
+        labels = keep + ["OTHER"]
+    bit = {label: 1 << i for i, label in enumerate(labels)}
+    return labels, bit, bit.get("OTHER", 0)
+
+
+def blob_header(hasher: RosterHasher, students: int, labels: list[str]) -> bytes:
+    out = bytearray(_MAGIC + struct.pack("<BB8sI", _VERSION, hasher.digest_size, hasher.key_id,
+                                         students))
+    out += struct.pack("<B", len(labels))
+    for label in labels:
+        encoded = label.encode("utf-8")[:255]
+        out += struct.pack("<B", len(encoded)) + encoded
     return bytes(out)
 
 
