@@ -6,8 +6,8 @@ actions (rules decide), never the content itself, and nothing is logged.
 
 Entry points: `scan_content` (scan.py), the roster pipeline (roster.py:
 `parse_roster_csv` -> `RosterHasher` -> `serialize_roster` ->
-`RosterIndex.from_bytes`; `import_roster_index` from a file to an index in
-one pass), `compile_id_patterns` (ids.py) for the policy
+`RosterIndex.from_bytes`; `roster_blob.import_roster_blob` from a file to
+the stored roster in one pass), `compile_id_patterns` (ids.py) for the policy
 validator.
 """
 
@@ -40,7 +40,6 @@ from .roster import (
     import_roster,
     serialize_roster,
 )
-from .roster_build import import_roster_index
 from .roster_csv import (
     RosterFormatError,
     RosterParseResult,
@@ -68,7 +67,7 @@ __all__ = [
     "RosterMatch", "RosterParseResult", "RosterRecord", "RosterRowError", "RosterSession",
     "SensitiveTerms", "SourceDetections", "TableLike", "TableProfile", "TermHit",
     "TextSegmentLike", "compact_id", "compile_id_patterns", "deserialize_roster",
-    "find_dates", "header_role", "import_roster", "import_roster_index", "name_key",
+    "find_dates", "header_role", "import_roster", "name_key",
     "normalize_text", "parse_date",
     "parse_roster_csv", "profile_table", "redact_date", "redact_email", "redact_id",
     "redact_name", "scan_content", "serialize_roster", "student_id_key",

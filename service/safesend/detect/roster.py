@@ -2,8 +2,8 @@
 
 Import: `parse_roster_csv` (see `roster_csv.py`) -> `RosterHasher.hash_records`
 -> `HashedStudent` list -> `serialize_roster` (one bytes blob for the
-database) -> `RosterIndex.from_bytes` in each worker. `import_roster_index`
-(roster_build.py) goes from the file to an index in one pass.
+database) -> `RosterIndex.from_bytes` in each worker (`roster_load.py`). The
+product's import writes the same blob in one pass (`roster_blob.py`).
 
 Hashing scheme (HMAC-SHA256 with the server secret, truncated to
 `digest_size` bytes, 8 by default; each value prefixed with its field so
@@ -41,6 +41,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
+from .heap import release_free_memory
 from .inputs import TableLike, TextSegmentLike
 from .normalize import (
     name_key,
@@ -72,6 +73,7 @@ from .roster_hits import (
     RosterMatch,
     _int,
 )
+from .roster_load import DIGEST_SIZE, load_students
 from .roster_match import RosterSession, RowMatcher
 from .roster_wards import Wards
 from .tables import NOT_STUDENT_PEOPLE, profile_table
@@ -321,10 +323,8 @@ def blob_header(hasher: RosterHasher, students: int, labels: list[str]) -> bytes
     return bytes(out)
 
 
-def _read_blob(blob: bytes, hasher: RosterHasher | None
-               ) -> tuple[int, list[str], Iterator[tuple[bytes, tuple[bytes, ...],
-                                                          tuple[bytes, ...], bytes | None,
-                                                          int, tuple[bytes, ...]]]]:
+def _read_header(blob: bytes, hasher: RosterHasher | None) -> tuple[int, int, list[str], int]:
+    """A blob's digest size, student count, flag labels, and where its students start."""
     view = memoryview(blob)
     if bytes(view[:4]) != _MAGIC:
         raise RosterKeyError("not a serialized SafeSend roster")
@@ -342,6 +342,15 @@ def _read_blob(blob: bytes, hasher: RosterHasher | None
         (length,) = struct.unpack_from("<B", view, offset)
         labels.append(bytes(view[offset + 1:offset + 1 + length]).decode("utf-8"))
         offset += 1 + length
+    return size, count, labels, offset
+
+
+def _read_blob(blob: bytes, hasher: RosterHasher | None
+               ) -> tuple[int, list[str], Iterator[tuple[bytes, tuple[bytes, ...],
+                                                          tuple[bytes, ...], bytes | None,
+                                                          int, tuple[bytes, ...]]]]:
+    size, count, labels, offset = _read_header(blob, hasher)
+    view = memoryview(blob)
 
     def records() -> Iterator[tuple[bytes, tuple[bytes, ...], tuple[bytes, ...], bytes | None,
                                     int, tuple[bytes, ...]]]:
@@ -401,11 +410,20 @@ class RosterIndex:
         index = cls.__new__(cls)
         index.hasher = hasher
         index._build_start()
-        _, labels, records = _read_blob(blob, hasher)
-        for student_id, first, last, dob, mask, guardians in records:
-            index._add(student_id, first, last, dob, mask, guardians)
+        size, count, labels, offset = _read_header(blob, hasher)
+        if size == DIGEST_SIZE:
+            try:
+                end = load_students(index, blob, offset, count)
+            except (struct.error, ValueError):
+                end = -1
+            if end != len(blob):
+                raise RosterKeyError("the serialized roster is truncated or has trailing data")
+        else:
+            for student_id, first, last, dob, mask, guardians in _read_blob(blob, hasher)[2]:
+                index._add(student_id, first, last, dob, mask, guardians)
         index._labels = tuple(labels)
         index._wards.freeze()
+        release_free_memory()  # the build's scratch (ordering the guardians) sat between blocks
         return index
 
     def _build_start(self) -> None:
