@@ -70,7 +70,8 @@ def build_blob(rows: Iterable[RecordFields], hasher: RosterHasher,
     head = _STUDENT.pack
     body = bytearray()
     write = body.extend
-    names: dict[tuple[str, bool], tuple[int, bytes]] = {}  # -> (digests, their bytes)
+    firsts: dict[str, tuple[int, bytes]] = {}  # a name -> (how many digests, their bytes)
+    lasts: dict[str, tuple[int, bytes]] = {}
     dobs: dict[object, bytes] = {}
     flag_sets: dict[frozenset[str], int] = {frozenset(): 0}  # raw labels -> number
     hashed_sets: list[frozenset[str]] = [frozenset()]  # by number
@@ -91,12 +92,12 @@ def build_blob(rows: Iterable[RecordFields], hasher: RosterHasher,
         outer = copy_outer()
         outer.update(inner.digest())
         ref = outer.digest()[:size]
-        first = names.get((first_name, False))
+        first = firsts.get(first_name)
         if first is None:
-            first = names[first_name, False] = _name(hasher, first_name, last=False)
-        last = names.get((last_name, True))
+            first = firsts[first_name] = _name(hasher, first_name, last=False)
+        last = lasts.get(last_name)
         if last is None:
-            last = names[last_name, True] = _name(hasher, last_name, last=True)
+            last = lasts[last_name] = _name(hasher, last_name, last=True)
         dob_digest = b""
         if dob:
             dob_digest = dobs.get(dob)  # type: ignore[assignment]
