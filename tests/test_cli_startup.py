@@ -42,7 +42,8 @@ print(json.dumps({"exit": code, "workers_started": isolation._default is not Non
 # What a text-only check never needs: the roster and its CSV import reader (no roster
 # imported yet), table detection (no table), YAML (a policy from the database is JSON).
 LAZY_FOR_TEXT = ("safesend.detect.roster", "safesend.detect.roster_csv",
-                 "safesend.detect.roster_build", "safesend.detect.roster_match",
+                 "safesend.detect.roster_blob", "safesend.detect.roster_load",
+                 "safesend.detect.roster_match",
                  "safesend.detect.tables", "safesend.detect.table_scan", "yaml",
                  "safesend.cli_admin")
 PROBE = PROBE.replace("{LAZY}", repr(LAZY_FOR_TEXT))

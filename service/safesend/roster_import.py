@@ -1,5 +1,6 @@
-"""Importing the district roster: parse, hash, store; plaintext is dropped
-as soon as each row is hashed."""
+"""Importing the district roster: parse, hash, store, in one pass over the
+file; plaintext is dropped as soon as each row is hashed (or, with a vault
+key, once the contact vault has sealed it)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from .detect import RosterFormatError, RosterHasher, RosterRowError, import_roster, serialize_roster
-from .incident.vault import store_roster_contacts
+from .detect import RosterFormatError, RosterHasher, RosterParseResult, RosterRowError
+from .detect.roster_blob import KeptRow, RosterBlob, import_roster_blob
+from .incident.vault import import_key, store_roster_contacts
 from .roster_guard import before_after, shrink_reasons
 from .store.roster import RosterCounts, roster_summary, save_roster
 
@@ -61,25 +63,32 @@ def import_roster_file(session: Session, tenant_id: str, data: bytes, secret: by
                        dry_run: bool = False) -> RosterImport:
     """Parse and store the roster. Without `replace`, refuses (RosterShrinks) an import
     that would drop many students or any plan; `dry_run` counts without storing."""
-    hasher = RosterHasher(secret)
-    try:
-        students, result = import_roster(data, hasher, mapping)
-    except RosterFormatError as exc:
-        raise RosterImportError(str(exc)) from None
-    if not students:
-        raise RosterImportError("no student rows could be read: " + "; ".join(
-            str(e) for e in result.errors[:5]) if result.errors else "the file has no student rows")
-    with_flags = sum(1 for s in students if s.flags)
-    guardians = len({g for s in students for g in s.guardians})
-    outcome = RosterImport(len(students), with_flags, guardians, result.errors, result.columns,
-                           before=RosterCounts.of(roster_summary(session, tenant_id)),
+    vault_key = None if dry_run else import_key()
+    kept: list[KeptRow] | None = [] if vault_key is not None else None
+    built, result = read_roster_file(data, RosterHasher(secret), mapping, keep=kept)
+    outcome = RosterImport(built.students, built.with_flags, built.guardians, result.errors,
+                           result.columns, before=RosterCounts.of(roster_summary(session, tenant_id)),
                            saved=not dry_run)
     if dry_run:
         return outcome
     if outcome.shrink_reasons and not replace:
         raise RosterShrinks(outcome.before, outcome.after, outcome.shrink_reasons)
-    save_roster(session, tenant_id, serialize_roster(students, hasher), len(students), with_flags,
-                guardians, author)
-    # Incident response: names and family contacts, sealed (a no-op without a vault key).
-    store_roster_contacts(session, tenant_id, data, secret, mapping)
+    save_roster(session, tenant_id, built.data, built.students, built.with_flags,
+                built.guardians, author)
+    # Incident response: names and family contacts, sealed (none kept without a vault key).
+    store_roster_contacts(session, tenant_id, vault_key, data, result, kept or ())
     return outcome
+
+
+def read_roster_file(data: bytes, hasher: RosterHasher, mapping: dict[str, str] | None,
+                     keep: list[KeptRow] | None = None) -> tuple[RosterBlob, RosterParseResult]:
+    """The stored roster and its counts, in one pass over the file (no database):
+    what `import_roster_file` stores. Raises RosterImportError when no student can be read."""
+    try:
+        built, result = import_roster_blob(data, hasher, mapping, keep=keep)
+    except RosterFormatError as exc:
+        raise RosterImportError(str(exc)) from None
+    if not built.students:
+        raise RosterImportError("no student rows could be read: " + "; ".join(
+            str(e) for e in result.errors[:5]) if result.errors else "the file has no student rows")
+    return built, result

@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from safesend.content import scan_message
-from safesend.detect import RosterHasher, RosterIndex, import_roster
+from safesend.detect import RosterHasher, RosterIndex
+from safesend.detect.roster_blob import import_roster_blob
 from safesend.engine import CheckContext, Facts, evaluate
 from safesend.message import Message
 from safesend.verdict import Verdict
@@ -24,11 +25,12 @@ ROSTER_SECRET = b"detection-quality-corpus-secret!"
 
 
 def roster_index(roster: Roster) -> RosterIndex:
+    """The index as the service has it: the product's import, then its load."""
     hasher = RosterHasher(ROSTER_SECRET)
-    hashed, result = import_roster(roster.csv_bytes(), hasher)
-    if result.errors or len(hashed) != len(roster.students):
+    built, result = import_roster_blob(roster.csv_bytes(), hasher)
+    if result.errors or built.students != len(roster.students):
         raise ValueError(f"the synthetic roster did not import cleanly: {result.errors[:3]}")
-    return RosterIndex(hashed, hasher)
+    return RosterIndex.from_bytes(built.data, hasher)
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,8 @@
 The CSV reader reads a clean ASCII row inline and sends any other row through
 the general `_record`; a roster whose every row carries one unused non-ASCII
 cell goes the general way throughout, so the two readings can be compared on
-the same students. The index built straight from the parsed rows must equal
-the one built from `HashedStudent` objects, and from the stored blob.
+the same students. The index loaded from the stored blob (`roster_load.py`,
+what the service runs) must equal the one built from `HashedStudent` objects.
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ from detect.synthetic import synthetic_roster
 from safesend.detect import (
     RosterHasher,
     RosterIndex,
+    RosterKeyError,
     import_roster,
-    import_roster_index,
     parse_roster_csv,
     serialize_roster,
 )
+from safesend.detect.roster_blob import import_roster_blob
 
 SECRET = b"test-secret-key-0123456789abcdef"
 
@@ -79,19 +80,21 @@ def _state(index: RosterIndex) -> dict:
     }
 
 
+def _loaded(csv_text: str, hasher: RosterHasher) -> RosterIndex:
+    """The index the service loads after the product's import."""
+    return RosterIndex.from_bytes(import_roster_blob(csv_text, hasher)[0].data, hasher)
+
+
 @pytest.mark.parametrize("csv_text", [MESSY, _random_roster(3), _random_roster(4)])
-def test_index_built_from_rows_equals_the_index_built_from_hashed_students(csv_text):
+def test_index_loaded_from_the_blob_equals_the_index_built_from_hashed_students(csv_text):
     hasher = RosterHasher(SECRET)
-    students, result = import_roster(csv_text, hasher)
-    direct, direct_result = import_roster_index(csv_text, hasher)
-    assert direct_result.errors == result.errors
-    assert direct_result.columns == result.columns
-    expected = _state(RosterIndex(students, hasher))
-    assert _state(direct) == expected
-    assert _state(RosterIndex.from_bytes(serialize_roster(students, hasher), hasher)) == expected
+    students, _ = import_roster(csv_text, hasher)
+    loaded = _loaded(csv_text, hasher)
+    assert _state(loaded) == _state(RosterIndex(students, hasher))
+    assert set(loaded.labels) == {label for s in students for label in s.flags}
 
 
-def test_shared_names_and_guardians_build_the_same_index():
+def _shared_names_and_guardians() -> str:
     rng = random.Random(7)
     lines = ["Student ID,First Name,Last Name,DOB,Plan,Parent Email"]
     for n in range(300):  # few names and parents: ambiguous pairs and guardians of several
@@ -99,12 +102,33 @@ def test_shared_names_and_guardians_build_the_same_index():
                      f"{rng.choice(['Garcia', 'Garcia Lopez', 'Wu'])},2011-01-0{rng.randint(1, 9)},"
                      f"{rng.choice(['', '504', 'IEP', 'Other plan'])},"
                      f"p{rng.randint(1, 40)}@example.org")
-    csv_text = "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n"
+
+
+def test_shared_names_and_guardians_load_the_same_index():
     hasher = RosterHasher(SECRET)
+    csv_text = _shared_names_and_guardians()
     students, _ = import_roster(csv_text, hasher)
-    direct, _ = import_roster_index(csv_text, hasher)
-    assert _state(direct) == _state(RosterIndex(students, hasher))
-    assert direct._ambiguous and any(len(direct._wards.get(k)) > 1 for k in direct._wards._keys)
+    loaded = _loaded(csv_text, hasher)
+    assert _state(loaded) == _state(RosterIndex(students, hasher))
+    assert loaded._ambiguous and any(len(loaded._wards.get(k)) > 1 for k in loaded._wards._keys)
+
+
+def test_other_digest_sizes_load_the_general_way():
+    hasher = RosterHasher(SECRET, digest_size=6)
+    students, _ = import_roster(_shared_names_and_guardians(), hasher)
+    loaded = RosterIndex.from_bytes(serialize_roster(students, hasher), hasher)
+    assert _state(loaded) == _state(RosterIndex(students, hasher))
+
+
+@pytest.mark.parametrize("cut", [1, 7, 9, 30])
+def test_a_cut_or_padded_blob_does_not_load(cut):
+    hasher = RosterHasher(SECRET)
+    blob = import_roster_blob(MESSY, hasher)[0].data
+    with pytest.raises(RosterKeyError, match="truncated"):
+        RosterIndex.from_bytes(blob[:-cut], hasher)
+    with pytest.raises(RosterKeyError, match="trailing"):
+        RosterIndex.from_bytes(blob + bytes(cut), hasher)
 
 
 def test_wards_give_what_a_dict_of_guardians_gives():

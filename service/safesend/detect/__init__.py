@@ -6,8 +6,8 @@ actions (rules decide), never the content itself, and nothing is logged.
 
 Entry points: `scan_content` (scan.py), the roster pipeline (roster.py:
 `parse_roster_csv` -> `RosterHasher` -> `serialize_roster` ->
-`RosterIndex.from_bytes`; `import_roster_index` from a file to an index in
-one pass), `compile_id_patterns` (ids.py) for the policy
+`RosterIndex.from_bytes`; `roster_blob.import_roster_blob` from a file to
+the stored roster in one pass), `compile_id_patterns` (ids.py) for the policy
 validator.
 """
 
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 # Each public name is imported from its module on first use (PEP 562): `safesend check`
 # of a text-only message needs the scan, not the roster import reader (roster_csv,
-# roster_build) nor the roster itself when there is none.
+# roster_blob) nor the roster itself when there is none.
 _MODULE_OF: dict[str, str] = {
     # dates
     "DateHit": "dates", "find_dates": "dates", "parse_date": "dates",
@@ -40,8 +40,6 @@ _MODULE_OF: dict[str, str] = {
     "RosterHit": "roster", "RosterIndex": "roster", "RosterKeyError": "roster",
     "RosterMatch": "roster", "RosterSession": "roster", "deserialize_roster": "roster",
     "import_roster": "roster", "serialize_roster": "roster",
-    # roster_build
-    "import_roster_index": "roster_build",
     # roster_csv
     "RosterFormatError": "roster_csv", "RosterParseResult": "roster_csv",
     "RosterRecord": "roster_csv", "RosterRowError": "roster_csv",
@@ -65,7 +63,7 @@ __all__ = [
     "RosterMatch", "RosterParseResult", "RosterRecord", "RosterRowError", "RosterSession",
     "SensitiveTerms", "SourceDetections", "TableLike", "TableProfile", "TermHit",
     "TextSegmentLike", "compact_id", "compile_id_patterns", "deserialize_roster",
-    "find_dates", "header_role", "import_roster", "import_roster_index", "name_key",
+    "find_dates", "header_role", "import_roster", "name_key",
     "normalize_text", "parse_date",
     "parse_roster_csv", "profile_table", "redact_date", "redact_email", "redact_id",
     "redact_name", "scan_content", "serialize_roster", "student_id_key",
@@ -115,7 +113,6 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
         import_roster,
         serialize_roster,
     )
-    from .roster_build import import_roster_index
     from .roster_csv import (
         RosterFormatError,
         RosterParseResult,

@@ -2,8 +2,8 @@
 
 Import: `parse_roster_csv` (see `roster_csv.py`) -> `RosterHasher.hash_records`
 -> `HashedStudent` list -> `serialize_roster` (one bytes blob for the
-database) -> `RosterIndex.from_bytes` in each worker. `import_roster_index`
-(roster_build.py) goes from the file to an index in one pass.
+database) -> `RosterIndex.from_bytes` in each worker (`roster_load.py`). The
+product's import writes the same blob in one pass (`roster_blob.py`).
 
 Hashing scheme (HMAC-SHA256 with the server secret, truncated to
 `digest_size` bytes, 8 by default; each value prefixed with its field so
@@ -43,6 +43,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from .flags import KNOWN_FLAGS
+from .heap import release_free_memory
 from .inputs import TableLike, TextSegmentLike
 from .normalize import (
     name_key,
@@ -64,6 +65,7 @@ from .roster_hits import (
     RosterMatch,
     _int,
 )
+from .roster_load import DIGEST_SIZE, load_students
 from .roster_match import RosterSession, RowMatcher
 from .roster_wards import Wards
 from .tables import NOT_STUDENT_PEOPLE, profile_table
@@ -279,20 +281,11 @@ _MAX_LABELS = 32
 
 def serialize_roster(students: Sequence[HashedStudent], hasher: RosterHasher) -> bytes:
     """A compact blob: header (magic, version, digest size, key id, labels), then
-    one variable-length record per student. No plaintext besides flag labels."""
+    one variable-length record per student. No plaintext besides flag labels.
+    (`roster_blob.build_blob` writes the same bytes straight from parsed rows.)"""
     size = hasher.digest_size
-    labels = sorted({label for s in students for label in s.flags})
-    if len(labels) > _MAX_LABELS:
-        keep = labels[:_MAX_LABELS - 1]
-        labels = keep + ["OTHER"]
-    bit = {label: 1 << i for i, label in enumerate(labels)}
-    other = bit.get("OTHER", 0)
-    out = bytearray()
-    out += _MAGIC + struct.pack("<BB8sI", _VERSION, size, hasher.key_id, len(students))
-    out += struct.pack("<B", len(labels))
-    for label in labels:
-        encoded = label.encode("utf-8")[:255]
-        out += struct.pack("<B", len(encoded)) + encoded
+    labels, bit, other = label_bits({label for s in students for label in s.flags})
+    out = bytearray(blob_header(hasher, len(students), labels))
     for s in students:
         mask = 0
         for label in s.flags:
@@ -305,10 +298,29 @@ def serialize_roster(students: Sequence[HashedStudent], hasher: RosterHasher) ->
     return bytes(out)
 
 
-def _read_blob(blob: bytes, hasher: RosterHasher | None
-               ) -> tuple[int, list[str], Iterator[tuple[bytes, tuple[bytes, ...],
-                                                          tuple[bytes, ...], bytes | None,
-                                                          int, tuple[bytes, ...]]]]:
+def label_bits(flags: set[str]) -> tuple[list[str], dict[str, int], int]:
+    """The blob's flag labels (sorted; past 32, the rest share 'OTHER'), each
+    label's bit, and the bit of a label not listed."""
+    labels = sorted(flags)
+    if len(labels) > _MAX_LABELS:
+        keep = labels[:_MAX_LABELS - 1]
+        labels = keep + ["OTHER"]
+    bit = {label: 1 << i for i, label in enumerate(labels)}
+    return labels, bit, bit.get("OTHER", 0)
+
+
+def blob_header(hasher: RosterHasher, students: int, labels: list[str]) -> bytes:
+    out = bytearray(_MAGIC + struct.pack("<BB8sI", _VERSION, hasher.digest_size, hasher.key_id,
+                                         students))
+    out += struct.pack("<B", len(labels))
+    for label in labels:
+        encoded = label.encode("utf-8")[:255]
+        out += struct.pack("<B", len(encoded)) + encoded
+    return bytes(out)
+
+
+def _read_header(blob: bytes, hasher: RosterHasher | None) -> tuple[int, int, list[str], int]:
+    """A blob's digest size, student count, flag labels, and where its students start."""
     view = memoryview(blob)
     if bytes(view[:4]) != _MAGIC:
         raise RosterKeyError("not a serialized SafeSend roster")
@@ -326,6 +338,15 @@ def _read_blob(blob: bytes, hasher: RosterHasher | None
         (length,) = struct.unpack_from("<B", view, offset)
         labels.append(bytes(view[offset + 1:offset + 1 + length]).decode("utf-8"))
         offset += 1 + length
+    return size, count, labels, offset
+
+
+def _read_blob(blob: bytes, hasher: RosterHasher | None
+               ) -> tuple[int, list[str], Iterator[tuple[bytes, tuple[bytes, ...],
+                                                          tuple[bytes, ...], bytes | None,
+                                                          int, tuple[bytes, ...]]]]:
+    size, count, labels, offset = _read_header(blob, hasher)
+    view = memoryview(blob)
 
     def records() -> Iterator[tuple[bytes, tuple[bytes, ...], tuple[bytes, ...], bytes | None,
                                     int, tuple[bytes, ...]]]:
@@ -385,11 +406,20 @@ class RosterIndex:
         index = cls.__new__(cls)
         index.hasher = hasher
         index._build_start()
-        _, labels, records = _read_blob(blob, hasher)
-        for student_id, first, last, dob, mask, guardians in records:
-            index._add(student_id, first, last, dob, mask, guardians)
+        size, count, labels, offset = _read_header(blob, hasher)
+        if size == DIGEST_SIZE:
+            try:
+                end = load_students(index, blob, offset, count)
+            except (struct.error, ValueError):
+                end = -1
+            if end != len(blob):
+                raise RosterKeyError("the serialized roster is truncated or has trailing data")
+        else:
+            for student_id, first, last, dob, mask, guardians in _read_blob(blob, hasher)[2]:
+                index._add(student_id, first, last, dob, mask, guardians)
         index._labels = tuple(labels)
         index._wards.freeze()
+        release_free_memory()  # the build's scratch (ordering the guardians) sat between blocks
         return index
 
     def _build_start(self) -> None:

@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
@@ -24,8 +25,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from ..detect import RosterHasher, parse_roster_csv
-from ..detect.roster_csv import RosterFormatError
+from ..detect.roster_blob import KeptRow
+from ..detect.roster_csv import RosterParseResult
 from ..store.incident_models import VaultContact
 from ..store.models import utcnow
 from .contact_columns import extra_cells
@@ -128,41 +129,41 @@ def unseal(key: bytes, tenant_id: str, ref: str, sealed: bytes) -> Contact:
                    guardians=tuple(Guardian(n, e) for n, e in record["guardians"]))
 
 
-def store_roster_contacts(session: Session, tenant_id: str, data: bytes, secret: bytes,
-                          mapping: dict[str, str] | None) -> int:
-    """Called by the roster import: replace the tenant's contacts with this file's.
-    Without a vault key the old contacts go (they belong to the replaced roster)
-    and none are kept. Returns how many were sealed."""
-    session.execute(delete(VaultContact).where(VaultContact.tenant_id == tenant_id))
+def import_key() -> bytes | None:
+    """The key a roster import seals contacts with: None without one, and None
+    (with an error in the log) when SAFESEND_VAULT_KEY is not a key."""
     try:
-        key = key_from_environment()
+        return key_from_environment()
     except VaultKeyError as exc:
         log.error("roster contacts not kept: %s", exc)   # the error names no value
-        return 0
+        return None
+
+
+def store_roster_contacts(session: Session, tenant_id: str, key: bytes | None, data: bytes,
+                          parsed: RosterParseResult, rows: Iterable[KeptRow]) -> int:
+    """Called by the roster import: replace the tenant's contacts with this file's
+    students (`rows`: each one's roster reference digest and fields, kept by the
+    import's one pass; `parsed` says where their rows are for the extra cells).
+    Without a key the old contacts go (they belong to the replaced roster) and
+    none are kept. Returns how many were sealed."""
+    session.execute(delete(VaultContact).where(VaultContact.tenant_id == tenant_id))
     if key is None:
         return 0
-    try:
-        parsed = parse_roster_csv(data, mapping)
-    except RosterFormatError:
-        return 0   # the importer has already refused the file
-    hasher, kid = RosterHasher(secret), key_id(key)
+    kid = key_id(key)
     extras = extra_cells(data, parsed)
-    rows, now = [], utcnow()
-    for record in parsed.records:
-        digest = hasher.hash_id(record.student_id)
-        if digest is None:
-            continue
-        school, grade, names = extras.get(record.line, ("", "", []))
+    sealed, now = [], utcnow()
+    for digest, (line, student_id, first_name, last_name, _dob, flags, emails) in rows:
+        school, grade, names = extras.get(line, ("", "", []))
         guardians = tuple(Guardian(names[i] if i < len(names) else "", email)
-                          for i, email in enumerate(record.guardian_emails))
-        contact = Contact(ref=digest.hex(), student_id=record.student_id,
-                          first_name=record.first_name, last_name=record.last_name, school=school,
-                          grade=grade, plans=tuple(sorted(record.flags)), guardians=guardians)
-        rows.append({"tenant_id": tenant_id, "ref": contact.ref, "key_id": kid,
-                     "sealed": seal(key, tenant_id, contact), "created_at": now})
-    for start in range(0, len(rows), 5000):   # Core bulk insert: the ORM is slow at 50,000 rows
-        session.execute(insert(VaultContact), rows[start:start + 5000])
-    return len(rows)
+                          for i, email in enumerate(emails))
+        contact = Contact(ref=digest.hex(), student_id=student_id, first_name=first_name,
+                          last_name=last_name, school=school, grade=grade,
+                          plans=tuple(sorted(flags)), guardians=guardians)
+        sealed.append({"tenant_id": tenant_id, "ref": contact.ref, "key_id": kid,
+                       "sealed": seal(key, tenant_id, contact), "created_at": now})
+    for start in range(0, len(sealed), 5000):   # Core bulk insert: the ORM is slow at 50,000 rows
+        session.execute(insert(VaultContact), sealed[start:start + 5000])
+    return len(sealed)
 
 
 def read_contacts(session: Session, tenant_id: str, refs: list[str] | tuple[str, ...]) -> VaultRead:
