@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from safesend.detect import roster
 from safesend.detect.roster import RosterHasher
 from safesend.detect.roster_hits import _DOB, _EMAIL, _ID, _NAME
+from safesend.detect.roster_match import _WORD, _ascii_words, _distinct_words, _word_starts
 
 _DOMAINS = st.sampled_from((_ID, _NAME, _DOB, _EMAIL))
 
@@ -37,3 +38,53 @@ def test_roster_digests_are_the_same_on_openssls_sha256(monkeypatch):
     openssl = RosterHasher(b"a secret of 32 bytes, not less!!")
     for domain in (_ID, _NAME, _DOB, _EMAIL):
         assert own._digests(domain, values) == openssl._digests(domain, values)
+
+
+# --- names in ASCII text: words of the lower-cased text (detect/roster_match.py) ---------
+
+_ASCII_ALPHABET = "abAB'- \n\t,.0_1xyzZ"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=_ASCII_ALPHABET, max_size=60))
+def test_ascii_words_are_the_lowered_words_findall_finds(text):
+    assert _ascii_words(text.lower()) == {w.lower() for w in _WORD.findall(text)}
+    assert _ascii_words(text) == set(_WORD.findall(text))
+
+
+def _names_the_plain_way(session, text):
+    """`_names_in_text` of short text as it was: every distinct word as written."""
+    names = session._names_among(_distinct_words(text))
+    hits, consumed = [], 0
+    for start, word in _word_starts(text, names):
+        if start >= consumed:
+            hit = session._name_at(text, start, word)
+            if hit is not None:
+                hits.append(hit)
+                consumed = hit.end
+    return hits
+
+
+_NAME_PIECES = ("Maria", "maria", "GARCIA", "Garcia", "garcia's", "James", "O'Brien", "obrien",
+                "Ana Sofia", "De La Cruz", "de la cruz", "Liam", "Smith-Jones", "smith",
+                "Kenji", "NAKAMURA", "Olivia", "Mensah", "M.", "J", "the", "trip", "Friday")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_NAME_PIECES) | st.text(alphabet=_ASCII_ALPHABET, max_size=4),
+                max_size=14),
+       st.lists(st.sampled_from((" ", ", ", "\n", "  ", "-", ". ", "'", "\t")), min_size=14,
+                max_size=14))
+def test_names_in_ascii_text_are_the_names_found_word_by_word(small_index, pieces, gaps):
+    text = "".join(piece + gap for piece, gap in zip(pieces, gaps, strict=False))
+    assert text.isascii()
+    assert small_index.session()._names_in_text(text) == \
+        _names_the_plain_way(small_index.session(), text)
+
+
+def test_names_in_ascii_text_are_found_in_any_case(small_index):
+    text = "Maria Garcia met GARCIA, MARIA and de la cruz, ana sofia; Liam Smith-Jones's form."
+    hits = small_index.session()._names_in_text(text)
+    assert [text[h.start:h.end] for h in hits] == [
+        "Maria Garcia", "GARCIA, MARIA", "de la cruz, ana sofia", "Liam Smith-Jones's"]
+    assert hits == _names_the_plain_way(small_index.session(), text)
