@@ -84,7 +84,9 @@ def gather_facts(message: Message, policy: Policy, context: CheckContext) -> Fac
     internal = policy.internal_domain_set(message.sender_domain)
     recipients = message.recipients()
     groups = _resolve_groups(recipients, internal, context)
-    audience = [_audience_entry(r, internal, groups.get(r.address)) for r in recipients]
+    outside: dict[str, bool] = {}  # domain -> external, once per domain (30 parents: a few)
+    audience = [_audience_entry(r, _external(r.domain, internal, outside), groups.get(r.address))
+                for r in recipients]
     body = body_text(message, policy.limits.max_text_chars)
     topics = find_topics(f"{message.subject}\n{body}", policy.sensitive_topics)
     facts = Facts(internal_domains=internal, audience=audience, topics=topics, body_text=body)
@@ -120,9 +122,15 @@ def _resolve_groups(recipients: list[Recipient], internal: frozenset[str],
     return context.resolve_groups(addresses, internal) if addresses else {}
 
 
-def _audience_entry(recipient: Recipient, internal: frozenset[str],
+def _external(domain: str, internal: frozenset[str], known: dict[str, bool]) -> bool:
+    found = known.get(domain)
+    if found is None:
+        found = known[domain] = not is_internal(domain, internal)
+    return found
+
+
+def _audience_entry(recipient: Recipient, external: bool,
                     group: GroupSize | None) -> Audience:
-    external = not is_internal(recipient.domain, internal)
     if recipient.group_size is not None:
         return Audience(recipient, external, recipient.group_size, 0)
     if group is not None and group.is_group:

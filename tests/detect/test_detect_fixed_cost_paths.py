@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from safesend.detect import roster
+from safesend.detect.config import DetectConfig
+from safesend.detect.phrases import PhraseMatcher
 from safesend.detect.roster import RosterHasher
 from safesend.detect.roster_hits import _DOB, _EMAIL, _ID, _NAME
-from safesend.detect.roster_match import _WORD, _ascii_words, _distinct_words, _word_starts
+from safesend.detect.roster_match import _WORD, _distinct_words, _word_starts
+from safesend.detect.words import AsciiWords
 
 _DOMAINS = st.sampled_from((_ID, _NAME, _DOB, _EMAIL))
 
@@ -47,9 +51,10 @@ _ASCII_ALPHABET = "abAB'- \n\t,.0_1xyzZ"
 
 @settings(max_examples=400, deadline=None)
 @given(st.text(alphabet=_ASCII_ALPHABET, max_size=60))
-def test_ascii_words_are_the_lowered_words_findall_finds(text):
-    assert _ascii_words(text.lower()) == {w.lower() for w in _WORD.findall(text)}
-    assert _ascii_words(text) == set(_WORD.findall(text))
+def test_ascii_words_are_the_words_findall_finds(text):
+    assert AsciiWords(text.lower()).words == {w.lower() for w in _WORD.findall(text)}
+    assert AsciiWords(text).words == set(_WORD.findall(text))
+    assert AsciiWords(text).letter_runs == set(re.findall(r"[A-Za-z]+", text))
 
 
 def _names_the_plain_way(session, text):
@@ -88,3 +93,45 @@ def test_names_in_ascii_text_are_found_in_any_case(small_index):
     assert [text[h.start:h.end] for h in hits] == [
         "Maria Garcia", "GARCIA, MARIA", "de la cruz, ana sofia", "Liam Smith-Jones's"]
     assert hits == _names_the_plain_way(small_index.session(), text)
+
+
+# --- phrases: the pattern's pass is spared when no phrase can occur (detect/phrases.py) ---
+
+_TERM_PIECES = ("504", "504 plan", "plan", "iep", "ieps", "d.o.b", "dob", "born on", "born",
+                "diagnos", "diagnosed", "free and reduced", "free", "reduced", "x-ray", "in",
+                "school", "suspension", "out of school", "has a 504", "a", "d", "o", "b", "adhd",
+                "epipen", "epipens", "suicid", "_", "5041", "fecha de nacimiento", "o'brien")
+_CUSTOM = PhraseMatcher([("504 plan", "504"), ("diagnos*", "health"), ("x-ray", "health"),
+                         ("d.o.b", "dob"), ("o'brien", "name"), ("#iep", "iep"),
+                         ("sec_504", "504"), ("504*", "504"), ("out of school*", "discipline")])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_TERM_PIECES) | st.text(alphabet="abdeiopr5 04-.'_#\n", max_size=5),
+                max_size=10),
+       st.lists(st.sampled_from((" ", "-", ".", "'", "\n", "", "_", ", ")), min_size=10,
+                max_size=10))
+def test_no_phrase_is_found_where_may_occur_says_none_can(pieces, gaps):
+    lowered = "".join(p + g for p, g in zip(pieces, gaps, strict=False)).lower()
+    for matcher in (DetectConfig().compiled().keywords, _CUSTOM):
+        if not matcher.may_occur(AsciiWords(lowered), lowered):
+            assert list(matcher.find(lowered)) == []
+
+
+def test_may_occur_lets_the_terms_of_a_text_through():
+    keywords = DetectConfig().compiled().keywords
+    for text in ("she has a 504 plan.", "diagnosed with adhd", "his d.o.b is", "free and reduced",
+                 "out-of-school suspension", "carries an epipen"):
+        assert list(keywords.find(text))
+        assert keywords.may_occur(AsciiWords(text), text)
+    text = "the field trip is on friday, permission slips due monday."
+    assert not keywords.may_occur(AsciiWords(text), text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="0123456789aBc. /-\n\t", max_size=30))
+def test_every_date_shape_has_a_digit(text):
+    from safesend.detect.roster_match import _DATE_SHAPE, _DIGIT
+
+    if _DATE_SHAPE.search(text):
+        assert _DIGIT.search(text)

@@ -17,6 +17,7 @@ from .config import DOB_LABEL
 from .normalize import id_runs, lower_same_length
 from .phrases import PhraseHit
 from .topics import TermHit
+from .words import AsciiWords
 
 if TYPE_CHECKING:
     from .results import Acc, StudentKey
@@ -28,7 +29,7 @@ Identifier = tuple[int, int, "StudentKey"]
 
 class TextView:
     __slots__ = ("acc", "identifiers", "lowered", "scan", "source", "stopped", "text",
-                 "_dob_words", "_runs", "_terms")
+                 "_dob_words", "_runs", "_terms", "_words")
 
     def __init__(self, scan: ScanState, acc: Acc, source: str, text: str) -> None:
         self.scan = scan
@@ -41,6 +42,7 @@ class TextView:
         self._runs: list[list[tuple[int, int]]] | None = None
         self._terms: list[TermHit] | None = None
         self._dob_words: list[PhraseHit] = []
+        self._words: AsciiWords | None | bool = False  # False: not read yet
 
     @property
     def runs(self) -> list[list[tuple[int, int]]]:
@@ -48,6 +50,13 @@ class TextView:
         if self._runs is None:
             self._runs = list(id_runs(self.text))
         return self._runs
+
+    @property
+    def words(self) -> AsciiWords | None:
+        """The words of the lower-cased text when it is ASCII (the common case), else None."""
+        if self._words is False:
+            self._words = AsciiWords(self.lowered) if self.text.isascii() else None
+        return self._words  # type: ignore[return-value]
 
     @property
     def terms(self) -> list[TermHit]:
@@ -66,7 +75,12 @@ class TextView:
 
     def _read_keywords(self) -> None:
         terms: list[TermHit] = []
-        for found in self.scan.detectors.keywords.find(self.lowered):
+        keywords = self.scan.detectors.keywords
+        words = self.words
+        if words is not None and not keywords.may_occur(words, self.lowered):
+            self._terms = terms  # no term nor DOB word: the pattern's pass is spared
+            return
+        for found in keywords.find(self.lowered):
             if found.label == DOB_LABEL:
                 self._dob_words.append(found)
             else:
