@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from .results import Acc, StudentKey
     from .scan import ScanState
 
+_PREFILTER_MIN = 256  # characters of text worth the terms' prefilter (`PhraseMatcher.may_occur`)
+
 # (start, end, student) of a student identified in the text
 Identifier = tuple[int, int, "StudentKey"]
 
@@ -76,7 +78,8 @@ class TextView:
     def _read_keywords(self) -> None:
         terms: list[TermHit] = []
         keywords = self.scan.detectors.keywords
-        words = self.words
+        # (on a short text the pattern's pass costs less than reading its words)
+        words = self.words if len(self.lowered) >= _PREFILTER_MIN else None
         if words is not None and not keywords.may_occur(words, self.lowered):
             self._terms = terms  # no term nor DOB word: the pattern's pass is spared
             return
