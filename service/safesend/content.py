@@ -11,7 +11,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .detect import ContentDetections, DetectConfig, IdPatternConfig, scan_content
 from .extract import Extraction, ExtractLimits, Table, TextSegment, Unscannable, extract_attachments
@@ -118,8 +118,25 @@ def _incomplete_scan(detections: ContentDetections, problems: list[Unscannable])
         yield Unscannable("the message", "the time limit for scanning was reached before the end")
 
 
+_LIMITS: dict[int, tuple[object, ExtractLimits]] = {}
+
+
 def extract_limits(policy: Policy) -> ExtractLimits:
+    """The extraction limits of a policy, built once per limits section (a
+    loaded policy is not changed in place; the section is kept with them, so
+    its id() is not reused while cached)."""
     limits = policy.limits
+    found = _LIMITS.get(id(limits))
+    if found is not None and found[0] is limits:
+        return found[1]
+    if len(_LIMITS) > 64:
+        _LIMITS.clear()
+    built = _build_limits(limits)
+    _LIMITS[id(limits)] = (limits, built)
+    return built
+
+
+def _build_limits(limits: Any) -> ExtractLimits:
     return ExtractLimits(
         max_total_bytes=limits.max_total_bytes, max_file_bytes=limits.max_attachment_bytes,
         max_depth=limits.max_depth, max_members=limits.max_members,

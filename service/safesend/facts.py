@@ -84,8 +84,8 @@ def gather_facts(message: Message, policy: Policy, context: CheckContext) -> Fac
     internal = policy.internal_domain_set(message.sender_domain)
     recipients = message.recipients()
     groups = _resolve_groups(recipients, internal, context)
-    internal_by_domain: dict[str, bool] = {}   # a class list's parents share a few domains
-    audience = [_audience_entry(r, internal, groups.get(r.address), internal_by_domain)
+    outside: dict[str, bool] = {}  # domain -> external, once per domain (30 parents: a few)
+    audience = [_audience_entry(r, _external(r.domain, internal, outside), groups.get(r.address))
                 for r in recipients]
     body = body_text(message, policy.limits.max_text_chars)
     topics = find_topics(f"{message.subject}\n{body}", policy.sensitive_topics)
@@ -122,13 +122,15 @@ def _resolve_groups(recipients: list[Recipient], internal: frozenset[str],
     return context.resolve_groups(addresses, internal) if addresses else {}
 
 
-def _audience_entry(recipient: Recipient, internal: frozenset[str], group: GroupSize | None,
-                    internal_by_domain: dict[str, bool]) -> Audience:
-    domain = recipient.domain
-    known = internal_by_domain.get(domain)
-    if known is None:
-        known = internal_by_domain[domain] = is_internal(domain, internal)
-    external = not known
+def _external(domain: str, internal: frozenset[str], known: dict[str, bool]) -> bool:
+    found = known.get(domain)
+    if found is None:
+        found = known[domain] = not is_internal(domain, internal)
+    return found
+
+
+def _audience_entry(recipient: Recipient, external: bool,
+                    group: GroupSize | None) -> Audience:
     if recipient.group_size is not None:
         return Audience(recipient, external, recipient.group_size, 0)
     if group is not None and group.is_group:

@@ -19,11 +19,13 @@ Hits do not overlap; at one position the longest phrase wins.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from .normalize import normalize_text
+from .words import AsciiWords
 
 _SEP = "\x00sep"
 _STAR = "\x00star"
@@ -97,6 +99,35 @@ def _compile(root: _Node) -> re.Pattern[str] | None:
     return re.compile("|".join(parts)) if parts else None
 
 
+def _word_needs(root: _Node) -> list[frozenset[str]] | None:
+    """Per phrase of the trie, the words a text must hold for it to match:
+    its runs of word characters ('d.o.b' needs 'd', 'o', 'b'), a run before
+    '*' as '*' + the run (a prefix of a word). None when some phrase needs no
+    word at all (it could match anywhere)."""
+    needs: list[frozenset[str]] = []
+
+    def walk(node: _Node, words: tuple[str, ...], run: str) -> bool:
+        if node.terminal:
+            need = words + ((run,) if run else ())
+            if not need:
+                return False
+            needs.append(frozenset(need))
+        for symbol, child in node.children.items():
+            if symbol == _STAR:
+                star_words = words + (("*" + run,) if run else ())
+                if not star_words:
+                    return False
+                needs.append(frozenset(star_words))  # '*' is always last
+            elif len(symbol) == 1 and _is_word(symbol):
+                if not walk(child, words, run + symbol):
+                    return False
+            elif not walk(child, words + ((run,) if run else ()), ""):
+                return False
+        return True
+
+    return needs if walk(root, (), "") else None
+
+
 @dataclass(frozen=True, slots=True)
 class PhraseHit:
     start: int
@@ -132,6 +163,19 @@ class PhraseMatcher:
             node.terminal = True
         self._pattern = _compile(root)
         self._longest_prefix = max((len(p) for p in self._prefixes), default=0)
+        # what a text must hold for some phrase to occur in it (see `may_occur`)
+        self._needs = _word_needs(root)
+        needed = {w for need in (self._needs or ()) for w in need}
+        self._words_needed = frozenset(w for w in needed if w.isalpha())
+        self._prefixes_needed = tuple(sorted(w for w in needed if w[0] == "*"
+                                             and w[1:].isalpha()))  # '*diagnos'
+        # a run with a digit or '_' ('504'): looked for as a substring of the text
+        self._substrings_needed = tuple(sorted(
+            needed - self._words_needed - set(self._prefixes_needed)))
+        # each phrase's needs under one of its words (the longest), to try only those present
+        self._needs_by_word: dict[str, list[frozenset[str]]] = {}
+        for need in self._needs or ():
+            self._needs_by_word.setdefault(max(sorted(need), key=len), []).append(need)
         # characters a match can span beyond its phrase: '*' and runs of spaces
         self.longest = max((len(k) for k in (*self._exact, *self._prefixes)), default=0) + 24
 
@@ -153,6 +197,26 @@ class PhraseMatcher:
             found = identify(match.group())
             if found is not None:
                 yield PhraseHit(match.start(), match.end(), found[0], found[1])
+
+    def may_occur(self, words: AsciiWords, lowered: str) -> bool:
+        """False when no phrase can occur in the ASCII text `lowered` (whose
+        words are `words`): one pass of the pattern costs a step per character,
+        and most text holds no term. A phrase needs each of its runs of word
+        characters ('d.o.b' needs 'd', 'o', 'b') as a whole run of the text:
+        a run of letters among the text's runs of letters; a run before '*'
+        ('diagnos*') or one with a digit ('504') somewhere in the text."""
+        if self._needs is None:
+            return True
+        present = words.letter_runs & self._words_needed
+        present.update(w for w in self._substrings_needed if w.lstrip("*") in lowered)
+        if self._prefixes_needed:  # a run starting with the prefix follows it in order
+            ordered = sorted(words.letter_runs)
+            for need in self._prefixes_needed:
+                i = bisect.bisect_left(ordered, need[1:])
+                if i < len(ordered) and ordered[i].startswith(need[1:]):
+                    present.add(need)
+        by_word = self._needs_by_word
+        return any(need <= present for word in present for need in by_word.get(word, ()))
 
     def _identify(self, matched: str) -> tuple[str, str] | None:
         key = _SEP_RUN.sub(" ", matched).strip()

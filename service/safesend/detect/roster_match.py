@@ -37,6 +37,7 @@ from .phrases import PhraseMatcher
 from .redact import redact_id, redact_name
 from .roster_hits import _FIRST, _ID, _LAST, _NAME, _PREFIX, RosterHit, _int
 from .tables import columns_of
+from .words import WORD, AsciiWords
 
 if TYPE_CHECKING:
     from .roster import RosterIndex
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 
 # --- words, gaps and shapes the matcher reads ------------------------------------
 
-_WORD = re.compile(r"[^\W\d_]+(?:['\-][^\W\d_]+)*")
+_WORD = WORD
 # what may separate two parts of a name: spaces (one line break at most), or a comma
 _GAP = re.compile(r"[ \t]{1,3}|[ \t]*\r?\n[ \t]*|[ \t]*,[ \t]*")
 _INITIAL_GAP = re.compile(r"\.?[ \t]{1,3}|\.")
@@ -86,9 +87,15 @@ class RosterSession:
         self._id_cache: dict[str, int] = {}  # compact ID -> student or -1
         self._dob_cache: dict[str, int] = {}
         self._cell_date_cache: dict[str, tuple[int, ...]] = {}
-        self._today = dt.date.today()
+        self._today_read: dt.date | None = None  # read when a date is (most checks have none)
         self._deadline = math.inf
         self.deadline_reached = False
+
+    @property
+    def _today(self) -> dt.date:
+        if self._today_read is None:
+            self._today_read = dt.date.today()
+        return self._today_read
 
     def _expired(self) -> bool:
         if not self.deadline_reached and time.monotonic() > self._deadline:
@@ -199,11 +206,13 @@ class RosterSession:
     def match_text(self, text: str, *, min_id_length: int = 5, dob_window: int = 80,
                    lowered: str | None = None,
                    runs: Sequence[list[tuple[int, int]]] | None = None,
+                   words: AsciiWords | None = None,
                    deadline: float = math.inf) -> list[RosterHit]:
         """Roster students in normalized text, in order of appearance.
 
-        `lowered` (`lower_same_length(text)`) and `runs` (`id_runs(text)`) may be
-        passed when the caller has them already. When `deadline` (a
+        `lowered` (`lower_same_length(text)`), `runs` (`id_runs(text)`) and, for
+        ASCII text, `words` (`AsciiWords(lowered)`) may be passed when the
+        caller has them already. When `deadline` (a
         `time.monotonic()` value) passes, what was found so far is returned
         and `deadline_reached` is set.
         """
@@ -211,7 +220,7 @@ class RosterSession:
         lowered = lowered if lowered is not None else lower_same_length(text)
         hits = self._ids_in_text(text, min_id_length, runs)
         if not self._expired():
-            hits += self._names_in_text(text, lowered)
+            hits += self._names_in_text(text, lowered, words)
         hits.sort(key=lambda h: h.start)
         return self._confirm_dobs_in_text(text, hits, dob_window)
 
@@ -240,33 +249,40 @@ class RosterSession:
                                        redact_id(candidate.compact)))
         return found
 
-    def _names_in_text(self, text: str, lowered: str | None = None) -> list[RosterHit]:
+    def _names_in_text(self, text: str, lowered: str | None = None,
+                       words: AsciiWords | None = None) -> list[RosterHit]:
         """Name pairs in text: the distinct words are hashed once; only the words
         that are roster name parts are then located, and their neighbours read."""
         if not self.index._tokens:
             return []
         if len(text) < 20_000:  # short text (a body, a cell): read its words in order
-            names = self._names_among(_distinct_words(text))
+            if text.isascii():  # the common case: words of the lower-cased text, in C loops
+                # ('Maria' and 'maria' are one word to hash and to look for)
+                haystack = lowered if lowered is not None else text.lower()
+                names = self._names_among((words or AsciiWords(haystack)).words)
+            else:
+                haystack = text
+                names = self._names_among(_distinct_words(text))
             if not names:
                 return []
             hits: list[RosterHit] = []
             consumed = 0
-            for start, word in _word_starts(text, names):
+            for start, word in _word_starts(haystack, names):
                 if start < consumed:
                     continue
-                hit = self._name_at(text, start, word)
+                hit = self._name_at(text, start, text[start:start + len(word)])
                 if hit is not None:
                     hits.append(hit)
                     consumed = hit.end
             return hits
         lowered = lowered if lowered is not None else lower_same_length(text)
-        words: set[str] = set()
+        distinct: set[str] = set()
         for chunk in set(lowered.split()):
             if chunk.isalpha():
-                words.add(chunk)
+                distinct.add(chunk)
             else:
-                words.update(_WORD.findall(chunk))
-        candidates = [w for w in words if self._name(w)[1]]
+                distinct.update(_WORD.findall(chunk))
+        candidates = [w for w in distinct if self._name(w)[1]]
         if not candidates:
             return []
         hits = []
@@ -369,7 +385,8 @@ class RosterSession:
         found = []
         for lo, hi in merged:
             chunk = text[lo:hi]
-            if not _DATE_SHAPE.search(chunk):
+            # (every date shape has a digit: a scan for one skips most prose ~10x faster)
+            if not _DIGIT.search(chunk) or not _DATE_SHAPE.search(chunk):
                 continue
             for date_hit in find_dates(chunk, self._today):
                 hashes = tuple(self._dob_hash(d.isoformat()) for d in date_hit.dates)

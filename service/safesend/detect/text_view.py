@@ -17,10 +17,13 @@ from .config import DOB_LABEL
 from .normalize import id_runs, lower_same_length
 from .phrases import PhraseHit
 from .topics import TermHit
+from .words import AsciiWords
 
 if TYPE_CHECKING:
     from .results import Acc, StudentKey
     from .scan import ScanState
+
+_PREFILTER_MIN = 256  # characters of text worth the terms' prefilter (`PhraseMatcher.may_occur`)
 
 # (start, end, student) of a student identified in the text
 Identifier = tuple[int, int, "StudentKey"]
@@ -28,7 +31,7 @@ Identifier = tuple[int, int, "StudentKey"]
 
 class TextView:
     __slots__ = ("acc", "identifiers", "lowered", "scan", "source", "stopped", "text",
-                 "_dob_words", "_runs", "_terms")
+                 "_dob_words", "_runs", "_terms", "_words")
 
     def __init__(self, scan: ScanState, acc: Acc, source: str, text: str) -> None:
         self.scan = scan
@@ -41,6 +44,7 @@ class TextView:
         self._runs: list[list[tuple[int, int]]] | None = None
         self._terms: list[TermHit] | None = None
         self._dob_words: list[PhraseHit] = []
+        self._words: AsciiWords | None | bool = False  # False: not read yet
 
     @property
     def runs(self) -> list[list[tuple[int, int]]]:
@@ -48,6 +52,13 @@ class TextView:
         if self._runs is None:
             self._runs = list(id_runs(self.text))
         return self._runs
+
+    @property
+    def words(self) -> AsciiWords | None:
+        """The words of the lower-cased text when it is ASCII (the common case), else None."""
+        if self._words is False:
+            self._words = AsciiWords(self.lowered) if self.text.isascii() else None
+        return self._words  # type: ignore[return-value]
 
     @property
     def terms(self) -> list[TermHit]:
@@ -66,7 +77,13 @@ class TextView:
 
     def _read_keywords(self) -> None:
         terms: list[TermHit] = []
-        for found in self.scan.detectors.keywords.find(self.lowered):
+        keywords = self.scan.detectors.keywords
+        # (on a short text the pattern's pass costs less than reading its words)
+        words = self.words if len(self.lowered) >= _PREFILTER_MIN else None
+        if words is not None and not keywords.may_occur(words, self.lowered):
+            self._terms = terms  # no term nor DOB word: the pattern's pass is spared
+            return
+        for found in keywords.find(self.lowered):
             if found.label == DOB_LABEL:
                 self._dob_words.append(found)
             else:

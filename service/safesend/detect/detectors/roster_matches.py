@@ -28,7 +28,8 @@ class RosterMatches(Detector):
         config, acc, text = scan.config, view.acc, view.text
         for hit in session.match_text(text, min_id_length=config.min_text_id_length,
                                       dob_window=config.dob_window, lowered=view.lowered,
-                                      runs=view.runs, deadline=scan.deadline):
+                                      runs=view.runs, words=view.words,
+                                      deadline=scan.deadline):
             key = scan.add_roster_hit(acc, hit, lambda h=hit: view.location(h.start))
             view.add_identifier(hit.start, hit.end, key)
         if session.deadline_reached:
