@@ -62,8 +62,7 @@ def test_checks_waiting_on_a_commit_are_written_together(app):
     for thread in waiting:
         thread.start()
     # None of them returns before its record is committed.
-    for thread in waiting:
-        thread.join(0.2)
+    waiting[-1].join(0.2)
     assert all(thread.is_alive() for thread in waiting)
     held.release.set()
     for thread in (first, *waiting):
