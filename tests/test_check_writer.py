@@ -141,3 +141,36 @@ def test_in_memory_sqlite_writes_on_the_callers_thread(app, make_key):
                                   headers=key).status_code == 200
     engine = app.extensions["safesend"].engine
     assert _count(engine, Check.__table__) == 1
+
+
+def test_closing_stops_the_writer_after_what_was_queued(app):
+    engine = app.extensions["safesend"].engine
+    writer = CheckWriter(engine, write_check_records)
+    writer.write(_record())
+    thread = writer.thread
+    assert thread is not None and thread.is_alive()
+    writer.close()
+    thread.join(5)
+    assert not thread.is_alive()
+    writer.write(_record())  # a write after close starts a writer again
+    writer.close()
+    assert _count(engine, Check.__table__) == 2
+
+
+def test_a_record_queued_behind_a_close_is_written_by_its_caller(app):
+    """The race at shutdown: a write takes the queue, the writer is closed, the record
+    lands behind the stop. Its caller sees the writer gone and commits it itself."""
+    engine = app.extensions["safesend"].engine
+    writer = CheckWriter(engine, write_check_records)
+    writer.write(_record())
+    take_queue = writer._started  # noqa: SLF001 - the step a write takes before it queues
+
+    def take_queue_then_close():
+        taken = take_queue()
+        writer.close()
+        taken[1].join(5)          # the writer has stopped before the record is queued
+        return taken
+
+    writer._started = take_queue_then_close  # noqa: SLF001
+    writer.write(_record())
+    assert _count(engine, Check.__table__) == 2

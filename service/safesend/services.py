@@ -203,6 +203,8 @@ class Services:
             directory.close()
         if scan_pool is not None and scan_pool.pid == os.getpid():
             scan_pool.close()
+        if self.check_writer is not None:
+            self.check_writer.close()
         self.engine.dispose()
 
 

@@ -55,37 +55,57 @@ class CheckWriter:
         self._write = write
         self._max_batch = max_batch
         self._lock = threading.Lock()
-        self._queue: queue.SimpleQueue[_Pending] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
         self._pid: int | None = None
+        self.thread: threading.Thread | None = None  # this process's writer, once started
         self.batches = 0  # transactions committed (for tests and stats)
 
     def write(self, record: CheckRecord) -> None:
         """Return once `record` is committed; raise what committing it raised."""
         pending = _Pending(record)
-        self._started().put(pending)
-        pending.done.wait()
+        waiting, writer = self._started()
+        waiting.put(pending)
+        while not pending.done.wait(1.0):
+            if not writer.is_alive():  # closed as this was queued: no writer will take it
+                if not pending.done.is_set():  # (a writer's last batch is final once it is gone)
+                    self._commit([pending])
+                break
         if pending.error is not None:
             raise pending.error
 
-    def _started(self) -> queue.SimpleQueue[_Pending]:
+    def _started(self) -> tuple[queue.SimpleQueue[_Pending | None], threading.Thread]:
         # One writer per process: a forked worker (gunicorn --preload) starts its own.
-        if self._pid != os.getpid():
-            with self._lock:
-                if self._pid != os.getpid():
-                    self._queue = queue.SimpleQueue()
-                    threading.Thread(target=self._run, args=(self._queue,), name="check-writer",
-                                     daemon=True).start()
-                    self._pid = os.getpid()
-        return self._queue
+        with self._lock:
+            if self._pid != os.getpid() or self.thread is None:
+                self._queue = queue.SimpleQueue()
+                self.thread = threading.Thread(target=self._run, args=(self._queue,),
+                                               name="check-writer", daemon=True)
+                self.thread.start()
+                self._pid = os.getpid()
+            return self._queue, self.thread
 
-    def _run(self, waiting: queue.SimpleQueue[_Pending]) -> None:
+    def close(self) -> None:
+        """Stop the writer thread once the records queued before this are committed."""
+        with self._lock:
+            if self._pid == os.getpid() and self.thread is not None:
+                self._queue.put(None)
+                self.thread = None
+
+    def _run(self, waiting: queue.SimpleQueue[_Pending | None]) -> None:
         while True:
-            batch = [waiting.get()]
+            first = waiting.get()
+            if first is None:
+                return
+            batch = [first]
             while len(batch) < self._max_batch:
                 try:
-                    batch.append(waiting.get_nowait())
+                    more = waiting.get_nowait()
                 except queue.Empty:
                     break
+                if more is None:  # closing: this batch is the last
+                    waiting.put(None)
+                    break
+                batch.append(more)
             try:
                 self._commit(batch)
             except BaseException as exc:  # this thread must outlive any failure
@@ -129,3 +149,6 @@ class DirectWriter:
         with self._engine.begin() as connection:
             self._write(connection, [record])
         self.batches += 1
+
+    def close(self) -> None:
+        pass
