@@ -4,6 +4,7 @@ platform). gunicorn's entry (wsgi.py) uses the same set-up."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 
@@ -43,7 +44,17 @@ def serving_app(test_config: dict | None = None) -> Flask:
     sys.setswitchinterval(0.001)
     app = create_app(test_config)
     start_workers(app)
+    if not app.config["TESTING"]:
+        freeze_start_up_objects()
     return app
+
+
+def freeze_start_up_objects() -> None:
+    """What start-up built (modules, the app, compiled policies' matchers) lives as long as
+    the process: move it out of the collector's reach. A full collection walked all of it,
+    ~80 ms during which every request of the process stalled (the p99 under load)."""
+    gc.collect()
+    gc.freeze()
 
 
 def print_urls(host: str, port: int, keys: dict[str, str] | None = None) -> None:

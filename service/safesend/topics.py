@@ -13,6 +13,7 @@ word occurs at all; most messages have none and never reach the regex.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 
 from .detect.normalize import normalize_text
@@ -64,16 +65,40 @@ def find_topics(text: str, terms: list[str] | tuple[str, ...], limit: int = 5) -
         return []
     normalized = normalize_text(text)
     folded = _fold(normalized)
-    candidates = tuple(term for first, term in _first_words(tuple(terms))
-                       if first in folded or _EXTRA_CASES is None)
+    firsts = _first_words(tuple(terms))
+    candidates = tuple(term for first, term in firsts if first in folded or _EXTRA_CASES is None)
     pattern = _compile(candidates)
     if pattern is None:
         return []
     found: list[str] = []
-    for match in pattern.finditer(normalized):
+    for match in _matches(pattern, normalized, folded, {first for first, term in firsts if term in candidates}):
         term = " ".join(match.group(0).lower().split())
         if term not in found:
             found.append(term)
             if len(found) >= limit:
                 break
     return found
+
+
+def _matches(pattern: re.Pattern[str], normalized: str, folded: str,
+             firsts: set[str]) -> Iterator[re.Match[str]]:
+    """pattern.finditer(normalized), trying the pattern only where a term's first word
+    starts: every match starts there, and `re` would otherwise try each alternative at
+    every position of the text (~0.15 ms for 5 KB that mentions a term at all)."""
+    if _EXTRA_CASES is None or len(folded) != len(normalized):
+        yield from pattern.finditer(normalized)  # positions would not line up
+        return
+    starts: set[int] = set()
+    for first in firsts:
+        at = folded.find(first)
+        while at >= 0:
+            starts.add(at)
+            at = folded.find(first, at + 1)
+    end = 0
+    for at in sorted(starts):
+        if at < end:
+            continue                          # inside the last match, as finditer goes on
+        match = pattern.match(normalized, at)
+        if match:
+            yield match
+            end = match.end()
