@@ -9,7 +9,11 @@ same machine in the same run, one after the other:
 
 1. throughput: as many 30-recipient, 5 KB-body checks as `--clients`
    connections can send (closed loop): checks/s, p50, p99;
-2. latency at a fixed rate (--rate, default 300 checks/s): p50, p99;
+2. latency at a fixed rate (--rate, default 300 checks/s): p50, p99, twice:
+   as `hey -q` sends it (its --rate-clients connections tick together, so
+   the checks arrive in bursts of 20 every 67 ms), and with the arrivals
+   spread evenly (one `hey` per connection, started 1/rate s apart), as
+   independent senders and constant-rate generators (wrk2, vegeta) do;
 3. the same fixed rate while 8 clients keep sending 5 MB attachments
    (a CSV that an extraction worker must read and scan): the quick
    checks' p99 next to their p99 without the slow ones.
@@ -151,6 +155,22 @@ def hey(server: Server, body_file: str, seconds: float, clients: int, rate_per_c
     return len(rows), latencies, errors
 
 
+def hey_paced(server: Server, body_file: str, seconds: float, clients: int, rate: float
+              ) -> tuple[int, list[float], int]:
+    """hey at `rate` checks/s in all, its arrivals spread evenly: one single-connection hey
+    per client, each at rate/clients, started 1/rate s after the one before."""
+    argv = ["hey", "-z", f"{seconds}s", "-c", "1", "-q", f"{rate / clients:g}", "-m", "POST",
+            "-T", "application/json", "-H", f"Authorization: Bearer {server.key}", "-D", body_file,
+            "-o", "csv", f"http://127.0.0.1:{server.port}/api/v1/checks"]
+    procs = []
+    for _ in range(clients):
+        procs.append(subprocess.Popen(argv, stdout=subprocess.PIPE, text=True))
+        time.sleep(1 / rate)
+    rows = [row for proc in procs for row in csv.DictReader(io.StringIO(proc.communicate()[0]))]
+    latencies = [float(r["response-time"]) * 1000 for r in rows]
+    return len(rows), latencies, sum(1 for r in rows if r["status-code"] != "200")
+
+
 def slow_attachment() -> bytes:
     """A 5 MB CSV (synthetic names, no real data): read by a worker, then scanned."""
     lines = ["Student Number,First Name,Last Name,Grade,Notes"]
@@ -187,6 +207,9 @@ def measure(label: str, code: Path | None, args, quick_body: str, slow_body: byt
         count, lat, err = hey(server, quick_body, args.seconds, args.rate_clients, per_client)
         result.update(rate=count / args.seconds, rate_p50=percentile(lat, .5), rate_p99=percentile(lat, .99),
                       rate_errors=err)
+        count, lat, err = hey_paced(server, quick_body, args.seconds, args.rate_clients, args.rate)
+        result.update(paced=count / args.seconds, paced_p50=percentile(lat, .5),
+                      paced_p99=percentile(lat, .99), paced_errors=err)
         queue = multiprocessing.Queue()
         stop_at = time.time() + args.seconds + 5
         slow = [multiprocessing.Process(target=_slow_client, args=(server.port, server.key, slow_body,
@@ -233,7 +256,9 @@ def report(r: dict) -> None:
     print(f"  throughput      {r['throughput']:6.0f} checks/s  p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms"
           f"  non-200 {r['errors']}  server CPU {r['cpu_ms']:.1f} ms/check")
     print(f"  at fixed rate   {r['rate']:6.0f} checks/s  p50 {r['rate_p50']:6.1f} ms"
-          f"  p99 {r['rate_p99']:6.1f} ms  non-200 {r['rate_errors']}")
+          f"  p99 {r['rate_p99']:6.1f} ms  non-200 {r['rate_errors']}  (hey -q: bursts)")
+    print(f"  same, paced     {r['paced']:6.0f} checks/s  p50 {r['paced_p50']:6.1f} ms"
+          f"  p99 {r['paced_p99']:6.1f} ms  non-200 {r['paced_errors']}  (arrivals spread evenly)")
     print(f"  + 8 x 5 MB      {r['mixed_rate']:6.0f} checks/s  p50 {r['mixed_p50']:6.1f} ms"
           f"  p99 {r['mixed_p99']:6.1f} ms  non-200 {r['mixed_errors']}"
           f"  ({r['slow_done']} attachment checks done)")

@@ -71,7 +71,8 @@ def find_topics(text: str, terms: list[str] | tuple[str, ...], limit: int = 5) -
     if pattern is None:
         return []
     found: list[str] = []
-    for match in _matches(pattern, normalized, folded, {first for first, term in firsts if term in candidates}):
+    starting = {first for first, term in firsts if term in candidates}
+    for match in _matches(pattern, normalized, folded, starting):
         term = " ".join(match.group(0).lower().split())
         if term not in found:
             found.append(term)
