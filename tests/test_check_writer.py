@@ -10,13 +10,13 @@ import threading
 import uuid
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 
 from messages import DISTRICT, check_request, parents
 from safesend.message import Message
 from safesend.store.check_writer import CheckWriter
-from safesend.store.checks import check_record, write_check_records
+from safesend.store.checks import check_record, write_check_records, writes_in_one_statement
 from safesend.store.models import Check, CheckFinding
 from safesend.verdict import Finding, Verdict
 
@@ -54,7 +54,7 @@ class _HeldWrites:
 def test_checks_waiting_on_a_commit_are_written_together(app):
     engine = app.extensions["safesend"].engine
     held = _HeldWrites()
-    writer = CheckWriter(engine, held)
+    writer = CheckWriter(engine, held, one_statement=writes_in_one_statement)
     first = threading.Thread(target=writer.write, args=(_record(),))
     first.start()
     assert held.entered.wait(30)
@@ -80,7 +80,7 @@ def test_a_record_that_cannot_be_written_fails_alone(app):
     taken = uuid.uuid4().hex
     writer.write(_record(taken))
     held = _HeldWrites()
-    writer = CheckWriter(engine, held)
+    writer = CheckWriter(engine, held, one_statement=writes_in_one_statement)
     blocker = threading.Thread(target=writer.write, args=(_record(),))
     blocker.start()
     assert held.entered.wait(30)
@@ -174,3 +174,64 @@ def test_a_record_queued_behind_a_close_is_written_by_its_caller(app):
     writer._started = take_queue_then_close  # noqa: SLF001
     writer.write(_record())
     assert _count(engine, Check.__table__) == 2
+
+
+def _rows(engine, table, ids: list[str], key: str) -> list[dict]:
+    with engine.connect() as connection:
+        rows = connection.execute(select(table).where(table.c[key].in_(ids))).mappings().all()
+    return sorted((dict(row) for row in rows), key=lambda row: ids.index(row[key]))
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_on_postgresql_a_batch_is_one_statement_without_a_transaction_around_it(app):
+    engine = app.extensions["safesend"].engine
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        held = _HeldWrites()
+        writer = CheckWriter(engine, held, one_statement=writes_in_one_statement)
+        first = threading.Thread(target=writer.write, args=(_record(),))
+        first.start()
+        assert held.entered.wait(30)
+        waiting = [threading.Thread(target=writer.write, args=(_record(),)) for _ in range(6)]
+        for thread in waiting:
+            thread.start()
+        held.release.set()
+        for thread in (first, *waiting):
+            thread.join(30)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    writes = [s for s in statements if "INSERT" in s]
+    assert len(writes) == len(held.batch_sizes) and all(s.startswith("WITH new_checks AS (INSERT INTO checks")
+                                                        for s in writes)
+    assert _count(engine, Check.__table__) == _count(engine, CheckFinding.__table__) == 7
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_one_statement_writes_the_rows_the_core_inserts_write(app):
+    """The same records through both paths (a record with extra rows takes the Core inserts)."""
+    engine = app.extensions["safesend"].engine
+    one = [_record(), _record(sender="other@district.example.org")]
+    core = [_record(), _record(sender="other@district.example.org")]
+    core[0].extra = lambda connection: None
+    for records in (one, core):
+        with engine.begin() as connection:
+            write_check_records(connection, records)
+    assert writes_in_one_statement(engine, one) and not writes_in_one_statement(engine, core)
+    checks, findings = Check.__table__, CheckFinding.__table__
+
+    def without(rows, *names):
+        return [{k: v for k, v in row.items() if k not in names} for row in rows]
+
+    one_ids, core_ids = [r.check["id"] for r in one], [r.check["id"] for r in core]
+    one_checks, core_checks = _rows(engine, checks, one_ids, "id"), _rows(engine, checks, core_ids, "id")
+    assert all(row["created_at"] is not None for row in one_checks + core_checks)
+    assert without(one_checks, "id", "created_at") == without(core_checks, "id", "created_at")
+    assert without(_rows(engine, findings, one_ids, "check_id"), "id", "check_id") == \
+        without(_rows(engine, findings, core_ids, "check_id"), "id", "check_id")

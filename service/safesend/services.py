@@ -23,7 +23,7 @@ from .policy import Policy, load_policy_file, parse_policy
 from .store import audit, db
 from .store.audit_head import HeadStore
 from .store.check_writer import CheckWriter, DirectWriter
-from .store.checks import write_check_records
+from .store.checks import write_check_records, writes_in_one_statement
 from .store.models import PolicyVersion, RosterSnapshot
 from .store.policies import current_policy, policy_at, save_policy
 from .store.roster import active_roster_id, roster_blob
@@ -220,8 +220,8 @@ def build_services(settings: Settings, migrate: bool = True) -> Services:
         roster_key=derive_key(settings.secret_key, "roster"),
         verified_keys=TtlCache(settings.read_cache_seconds),
         tenant_versions=TtlCache(settings.read_cache_seconds),
-        check_writer=(DirectWriter if db.is_memory_sqlite(settings.database_url) else CheckWriter)(
-            engine, write_check_records),
+        check_writer=(DirectWriter(engine, write_check_records) if db.is_memory_sqlite(settings.database_url)
+                      else CheckWriter(engine, write_check_records, one_statement=writes_in_one_statement)),
     )
     clear_on_change(sessions, (services.verified_keys, services.tenant_versions))
     _configure_audit(settings, sessions)

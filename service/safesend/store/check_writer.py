@@ -38,6 +38,8 @@ class CheckRecord:
 
 
 Write = Callable[[Connection, list[CheckRecord]], None]
+# Whether `write` puts these records in one statement (atomic without a transaction).
+OneStatement = Callable[[Engine, list[CheckRecord]], bool]
 
 
 @dataclass(eq=False)
@@ -50,9 +52,14 @@ class _Pending:
 class CheckWriter:
     """Commits check records for all threads of this process, in batches."""
 
-    def __init__(self, engine: Engine, write: Write, max_batch: int = MAX_BATCH):
+    def __init__(self, engine: Engine, write: Write, max_batch: int = MAX_BATCH,
+                 one_statement: OneStatement | None = None):
         self._engine = engine
         self._write = write
+        self._one_statement = one_statement
+        # A single statement commits by itself: no BEGIN and COMMIT round trips, after each
+        # of which this thread waited for the interpreter lock behind the running checks.
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._max_batch = max_batch
         self._lock = threading.Lock()
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
@@ -114,9 +121,14 @@ class CheckWriter:
                         pending.done.set()
 
     def _commit(self, batch: list[_Pending]) -> None:
+        records = [p.record for p in batch]
         try:
-            with self._engine.begin() as connection:
-                self._write(connection, [p.record for p in batch])
+            if self._one_statement is not None and self._one_statement(self._engine, records):
+                with self._autocommit.connect() as connection:
+                    self._write(connection, records)
+            else:
+                with self._engine.begin() as connection:
+                    self._write(connection, records)
         except Exception:
             if len(batch) == 1:
                 raise
