@@ -51,23 +51,33 @@ class _HeldWrites:
         write_check_records(connection, records)
 
 
-def test_checks_waiting_on_a_commit_are_written_together(app):
-    engine = app.extensions["safesend"].engine
+def _write_behind_a_held_commit(engine, waiting_checks: int, before_release=None) -> _HeldWrites:
+    """One check whose commit is held while `waiting_checks` more are written, then released."""
     held = _HeldWrites()
     writer = CheckWriter(engine, held, one_statement=writes_in_one_statement)
     first = threading.Thread(target=writer.write, args=(_record(),))
     first.start()
     assert held.entered.wait(30)
-    waiting = [threading.Thread(target=writer.write, args=(_record(),)) for _ in range(10)]
+    waiting = [threading.Thread(target=writer.write, args=(_record(),)) for _ in range(waiting_checks)]
     for thread in waiting:
         thread.start()
-    # None of them returns before its record is committed.
-    waiting[-1].join(0.2)
-    assert all(thread.is_alive() for thread in waiting)
+    if before_release is not None:
+        before_release(waiting)
     held.release.set()
     for thread in (first, *waiting):
         thread.join(30)
         assert not thread.is_alive()
+    return held
+
+
+def test_checks_waiting_on_a_commit_are_written_together(app):
+    engine = app.extensions["safesend"].engine
+
+    def none_returned_yet(waiting):  # none returns before its record is committed
+        waiting[-1].join(0.2)
+        assert all(thread.is_alive() for thread in waiting)
+
+    held = _write_behind_a_held_commit(engine, 10, none_returned_yet)
     assert held.batch_sizes[0] == 1 and sum(held.batch_sizes) == 11
     assert len(held.batch_sizes) < 11  # the ten that waited shared transactions
     assert _count(engine, Check.__table__) == 11
@@ -193,17 +203,7 @@ def test_on_postgresql_a_batch_is_one_statement_without_a_transaction_around_it(
 
     event.listen(engine, "before_cursor_execute", seen)
     try:
-        held = _HeldWrites()
-        writer = CheckWriter(engine, held, one_statement=writes_in_one_statement)
-        first = threading.Thread(target=writer.write, args=(_record(),))
-        first.start()
-        assert held.entered.wait(30)
-        waiting = [threading.Thread(target=writer.write, args=(_record(),)) for _ in range(6)]
-        for thread in waiting:
-            thread.start()
-        held.release.set()
-        for thread in (first, *waiting):
-            thread.join(30)
+        held = _write_behind_a_held_commit(engine, 6)
     finally:
         event.remove(engine, "before_cursor_execute", seen)
     writes = [s for s in statements if "INSERT" in s]
