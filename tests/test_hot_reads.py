@@ -178,3 +178,33 @@ def test_roster_changes_through_this_process_apply_at_once(app, client, clock, a
     assert _check(client, key, body=body).json["students_matched"] == 0
     assert client.post("/api/v1/roster/restore", headers=auth["it"]).status_code == 200
     assert _check(client, key, body=body).json["students_matched"] == 6
+
+
+def test_a_roster_removed_and_another_imported_elsewhere_is_the_one_matched(app, client, clock, elsewhere,
+                                                                            auth):
+    """Processes keep a loaded roster by its snapshot id. On SQLite a removal then an import
+    deleted every snapshot and the new one took the old one's id: this process went on
+    matching the old roster. Ids are never reused now (migration 0007)."""
+    from detect.synthetic import synthetic_roster
+
+    from safesend.roster_import import import_roster_file
+    from safesend.store.roster import active_roster_id, remove_roster
+
+    first, second = synthetic_roster(40, seed=11, plan_rate=0.5), synthetic_roster(40, seed=12, plan_rate=0.5)
+    only_second = [s for s in second.students if s.flags and (s.first, s.last) not in
+                   {(t.first, t.last) for t in first.students}][:5]
+    body = "Reminder for the 504 team:\n" + "\n".join(
+        f"{s.last.upper()}, {s.first} - accommodations review" for s in only_second)
+    key = auth["client"]["Authorization"].split()[1]
+    assert client.put("/api/v1/roster", headers={**auth["it"], "Content-Type": "text/csv"},
+                      data=first.csv_text()).status_code == 200
+    assert _check(client, key, body=body).json["students_matched"] == 0   # the first roster, loaded here
+    with transaction(elsewhere.sessions) as session:
+        old_id = active_roster_id(session, "default")
+        assert remove_roster(session, "default", actor="test")
+    with transaction(elsewhere.sessions) as session:
+        import_roster_file(session, "default", second.csv_text().encode(), elsewhere.roster_key, None,
+                           author="test", replace=True)
+        assert active_roster_id(session, "default") != old_id
+    clock.now += 60  # past the cache time
+    assert _check(client, key, body=body).json["students_matched"] == len(only_second) == 5

@@ -125,6 +125,8 @@ class RosterSnapshot(Base):
     """The district roster as keyed hashes only (see detect.roster)."""
 
     __tablename__ = "roster_snapshots"
+    # Ids are never reused: loaded rosters are kept by snapshot id (migration 0007).
+    __table_args__ = {"sqlite_autoincrement": True}
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
