@@ -294,3 +294,52 @@ def test_heavy_checks_are_scanned_here_when_scan_processes_cannot_start(app, aut
     assert response.status_code == 200
     assert response.json["students_matched"] == len(NAMED)
     assert "scanning in the web process" in caplog.text
+
+
+def test_scan_processes_that_cannot_even_be_launched_give_way_to_the_web_process(app, auth, monkeypatch,
+                                                                                   caplog):
+    """A launch that fails outright (no such interpreter) is a failed start like one that never
+    says ready: retried, then the pool is broken and heavy checks are scanned here at once,
+    not held until the time budget and reported as not scanned."""
+    _set_up(app, auth)
+    monkeypatch.setenv("SAFESEND_EXTRACT_PYTHON", "/nonexistent/python3")
+    services = app.extensions["safesend"]
+    caplog.set_level(logging.INFO)
+    broken = ScanPool(2, services.roster_key)
+    monkeypatch.delenv("SAFESEND_EXTRACT_PYTHON")
+    assert not broken.wait_ready(10)
+    previous = services.use_scan_pool(broken)
+    started = time.monotonic()
+    try:
+        response = app.test_client().post("/api/v1/checks", json=_heavy_request(HEAVY_MESSAGES["csv"]),
+                                          headers=auth["client"])
+    finally:
+        services.use_scan_pool(previous)
+        broken.close()
+    assert response.status_code == 200
+    assert not any(f["rule"] == "unscannable_attachment" for f in response.json["findings"])
+    assert response.json["students_matched"] == len(NAMED)
+    assert time.monotonic() - started < 30   # the budget is 60 s: it did not wait for a worker
+    assert "cannot start a worker (FileNotFoundError)" in caplog.text
+    assert "scanning in the web process" in caplog.text
+
+
+def test_a_scan_process_that_died_while_idle_is_replaced_not_handed_out(app, auth, hook_pool):
+    _set_up(app, auth)
+    deadline = time.monotonic() + 60
+    while True:  # both started and idle; then killed as an OOM killer would
+        with hook_pool._cond:  # noqa: SLF001
+            idle = [worker.proc for worker in hook_pool._idle]  # noqa: SLF001
+        if len(idle) == 2:
+            break
+        assert time.monotonic() < deadline, "the scan processes did not start"
+        time.sleep(0.05)
+    for proc in idle:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    response = app.test_client().post("/api/v1/checks", json=_heavy_request(HEAVY_MESSAGES["csv"]),
+                                      headers=auth["client"])
+    assert response.status_code == 200
+    assert not any(f["rule"] == "unscannable_attachment" for f in response.json["findings"])
+    assert response.json["students_matched"] == len(NAMED)
+    assert hook_pool.kills == 2

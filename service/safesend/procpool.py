@@ -218,20 +218,28 @@ class ProcessPool:
         self._spawn_requests.put(True)
 
     def _spawner(self) -> None:
+        # This thread starts every worker and must outlive any failure: the workers' parent-death
+        # signal is tied to the thread that started them.
         while self._spawn_requests.get() and not self._closed:
+            worker = None
             try:
                 worker = self.worker_class(self._argv, self._env, self.log_to_stderr)
-            except Exception:  # this thread must outlive any failure: it owns the workers
-                logging.getLogger(f"safesend.{self.label}").exception(
-                    "%s: cannot start a worker", self.label)
                 with self._cond:
+                    self._all.add(worker)
+                threading.Thread(target=self._await_ready, args=(worker,),
+                                 name=f"{self.label}-worker-start", daemon=True).start()
+            except Exception as exc:  # a launch that fails (no such program, no memory) counts
+                logging.getLogger(f"safesend.{self.label}").error(   # as a failed start: retried
+                    "%s: cannot start a worker (%s)", self.label, type(exc).__name__)
+                if worker is not None:
+                    worker.kill()
+                with self._cond:
+                    self._all.discard(worker)
                     self._failed_starts += 1
+                    retry = not self._closed and not self._broken()
                     self._cond.notify_all()
-                continue
-            with self._cond:
-                self._all.add(worker)
-            threading.Thread(target=self._await_ready, args=(worker,), name=f"{self.label}-worker-start",
-                             daemon=True).start()
+                if retry:  # until it is broken, and the callers go without (`_acquire`)
+                    self._spawn()
 
     def _await_ready(self, worker: PipeWorker) -> None:
         try:
@@ -263,9 +271,19 @@ class ProcessPool:
         """An idle worker (counted as running), or None at the deadline / when broken."""
         with self._cond:
             while not self._closed:
-                if self._idle:
-                    self._running += 1
-                    return self._idle.pop()
+                while self._idle:
+                    worker = self._idle.pop()
+                    if worker.proc.poll() is None:
+                        self._running += 1
+                        return worker
+                    # It died while idle (the OOM killer, an operator): replace it, try the next.
+                    logging.getLogger(f"safesend.{self.label}").warning(
+                        "%s: an idle worker had stopped (exit %s); replacing it", self.label,
+                        worker.proc.returncode)
+                    self.kills += 1
+                    self._all.discard(worker)
+                    worker.kill()
+                    self._spawn()
                 if self._broken():
                     return None
                 remaining = deadline - time.monotonic()
