@@ -343,3 +343,26 @@ def test_a_scan_process_that_died_while_idle_is_replaced_not_handed_out(app, aut
     assert not any(f["rule"] == "unscannable_attachment" for f in response.json["findings"])
     assert response.json["students_matched"] == len(NAMED)
     assert hook_pool.kills == 2
+
+
+def test_an_incident_scans_longer_budget_reaches_the_scan_process(monkeypatch):
+    """Incident scans give each message a longer budget than a saved policy may hold
+    (SAFESEND_SCAN_TIME_BUDGET_SECONDS, 120 here): the scan process takes it as it is,
+    not as an invalid policy (which made every heavy message of the scan unscannable)."""
+    from safesend.content import body_text
+    from safesend.incident.jobs import scan_policy
+    from safesend.policy import parse_policy
+    from safesend.schemas import CheckRequest, to_message
+
+    monkeypatch.setenv("SAFESEND_SCAN_TIME_BUDGET_SECONDS", "120")
+    policy = scan_policy(parse_policy({"internal_domains": [DISTRICT]}))
+    assert policy.limits.time_budget_seconds == 120
+    message = to_message(CheckRequest.model_validate(_heavy_request(HEAVY_MESSAGES["csv"])), 10_000)
+    pool = ScanPool(1, b"k" * 32)
+    try:
+        assert pool.wait_ready(60), "the scan process did not start"
+        report = pool.scan(message, policy, body_text(message, policy.limits.max_text_chars), None)
+    finally:
+        pool.close()
+    assert report.unscannable == [] and report.internal_errors == []
+    assert pool.kills == 0

@@ -133,7 +133,14 @@ class _Scanner:
         if policy is None:
             from ..policy import parse_policy
 
-            policy = parse_policy(sections)
+            limits = dict(sections.get("limits") or {})
+            # An incident scan raises the budget past what a saved policy may hold
+            # (incident.jobs.scan_policy): parsed without it, then given it as that did.
+            budget = limits.pop("time_budget_seconds", None)
+            policy = parse_policy({**sections, "limits": limits})
+            if budget is not None:
+                policy = policy.model_copy(update={"limits": policy.limits.model_copy(
+                    update={"time_budget_seconds": float(budget)})})
             if len(self.policies) >= 16:
                 self.policies.clear()
             self.policies[key] = policy
