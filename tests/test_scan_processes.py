@@ -366,3 +366,21 @@ def test_an_incident_scans_longer_budget_reaches_the_scan_process(monkeypatch):
         pool.close()
     assert report.unscannable == [] and report.internal_errors == []
     assert pool.kills == 0
+
+
+def test_a_scan_process_starts_its_extraction_worker_before_its_first_file():
+    pool = ScanPool(1, b"k" * 32)
+    try:
+        assert pool.wait_ready(60), "the scan process did not start"
+        with pool._cond:  # noqa: SLF001
+            scan_pid = pool._idle[0].proc.pid  # noqa: SLF001
+        def children() -> list[str]:  # of any of its threads (a pool's spawner thread starts them)
+            return [pid for task in Path(f"/proc/{scan_pid}/task").iterdir()
+                    for pid in (task / "children").read_text().split()]
+
+        deadline = time.monotonic() + 30
+        while not children():   # no file has been sent to it
+            assert time.monotonic() < deadline, "no extraction worker was started"
+            time.sleep(0.05)
+    finally:
+        pool.close()
