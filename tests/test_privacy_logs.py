@@ -63,3 +63,18 @@ def test_an_exception_escaping_a_thread_is_logged_without_its_message(app, caplo
     output = capfd.readouterr()
     assert "uncaught exception in thread lookup" in caplog.text and "builtins.ValueError" in caplog.text
     assert "Zebulon" not in caplog.text + output.err + output.out
+
+
+def test_an_exception_escaping_a_process_main_thread_is_logged_without_its_message(tmp_path):
+    """A scan process's loop (or any process that installed logsafe) dying of an exception:
+    Python's own hook would print the exception's message, which may quote a value."""
+    import subprocess
+    import sys
+
+    program = ("import logging; from safesend import logsafe; logsafe.install(); logging.basicConfig(); "
+               f"raise ValueError('bad row for {CANARY}')")
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60,
+                          cwd=tmp_path)
+    assert done.returncode == 1
+    assert "uncaught exception" in done.stderr and "ValueError" in done.stderr
+    assert "Zebulon" not in done.stderr + done.stdout

@@ -11,6 +11,7 @@ logger and handler (ours, Flask's, waitress's, a test's caplog).
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import traceback
 
@@ -43,6 +44,7 @@ def install() -> None:
     # An exception escaping a thread (a directory lookup, a scanner's helper)
     # would be printed whole to stderr, which is the server's log: log it instead.
     threading.excepthook = _thread_exception
+    sys.excepthook = _uncaught  # and one escaping the main thread (a scan process's loop)
     if _installed:
         return
     previous = logging.getLogRecordFactory()
@@ -55,6 +57,13 @@ def install() -> None:
 
     logging.setLogRecordFactory(factory)
     _installed = True
+
+
+def _uncaught(exc_type, value, tb) -> None:
+    if issubclass(exc_type, KeyboardInterrupt):
+        sys.__excepthook__(exc_type, value, tb)
+        return
+    logging.getLogger("safesend").error("uncaught exception", exc_info=(exc_type, value, tb))
 
 
 def _thread_exception(args: threading.ExceptHookArgs) -> None:
