@@ -256,6 +256,16 @@ def test_a_scan_process_killed_mid_scan_gives_a_verdict_and_is_replaced(app, aut
     assert response.status_code == 200
     assert not any(f["rule"] == "unscannable_attachment" for f in response.json["findings"])
     assert int((again / "started").read_text()) not in (killed, os.getpid())
+    # ... and the killed one was replaced: the pool is back to two live processes.
+    deadline = time.monotonic() + 60
+    while True:
+        with hook_pool._cond:  # noqa: SLF001
+            live = [w.proc.pid for w in hook_pool._idle if w.proc.poll() is None]  # noqa: SLF001
+        if len(live) == 2:
+            break
+        assert time.monotonic() < deadline, "the killed scan process was not replaced"
+        time.sleep(0.05)
+    assert killed not in live
     assert SECRET_NAME not in caplog.text and "SAFESEND-SCAN-TEST-HOOK" not in caplog.text
     assert "scan process stopped" in caplog.text
 
