@@ -394,3 +394,36 @@ def test_a_scan_process_starts_its_extraction_worker_before_its_first_file():
             time.sleep(0.05)
     finally:
         pool.close()
+
+
+def test_a_heavy_check_that_gets_no_turn_within_its_budget_reports_its_files_not_scanned(make_app, make_key,
+                                                                                       caplog):
+    """With every turn taken (here held by the test, as long checks would), a heavy check
+    waits its time budget, no longer: its files are reported not scanned for time, its body
+    is still scanned, and the verdict comes back."""
+    from safesend import checking
+
+    app = make_app(heavy_checks=1)
+    key = {"Authorization": f"Bearer {make_key('client')}"}
+    _set_up(app, {"it": {"Authorization": f"Bearer {make_key('it')}"}}, time_budget=1)
+    with checking._heavy_lock:  # noqa: SLF001 - the process's one turn
+        turn = checking._heavy_slots.setdefault(1, threading.BoundedSemaphore(1))  # noqa: SLF001
+    assert turn.acquire(timeout=30)
+    body = _heavy_request([_attachment(SECRET_NAME, "text/csv", _csv_students())])
+    body["body"]["text"] = f"Notes about {NAMED[0].first} {NAMED[0].last}."
+    caplog.set_level(logging.INFO)
+    responses: list = []
+    try:
+        sender = threading.Thread(target=lambda: responses.append(app.test_client().post(
+            "/api/v1/checks", json=body, headers=key)))
+        sender.start()
+        sender.join(60)
+        assert not sender.is_alive(), "the heavy check waited for a turn without end"
+    finally:
+        turn.release()
+    assert responses[0].status_code == 200
+    finding = _unscannable(responses[0].json)
+    assert sorted(finding["attachments"]) == sorted([SECRET_NAME, "notes.txt"])
+    assert reasons.TIME in finding["detail"]
+    assert responses[0].json["students_matched"] == 1   # the body was scanned
+    assert "no turn within 1 s" in caplog.text and SECRET_NAME not in caplog.text

@@ -12,11 +12,12 @@ import logging
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .auth import Principal
-from .content import HEAVY_BYTES, is_heavy  # noqa: F401  (HEAVY_BYTES: still importable from here)
+from .content import HEAVY_BYTES, files_not_scanned, is_heavy  # noqa: F401  (HEAVY_BYTES: importable here)
 from .engine import evaluate
+from .extract.reasons import TIME
 from .facts import CheckContext
 from .fingerprint import content_digest, message_fingerprint
 from .gate.stamp import make_stamp
@@ -33,21 +34,27 @@ _heavy_slots: dict[int, threading.BoundedSemaphore] = {}
 
 
 @contextmanager
-def heavy_slot(services, message: Message):
+def heavy_slot(services, message: Message, budget: float):
     """Checks with big attachments take turns (SAFESEND_HEAVY_CHECKS per process):
     as many as this process has scan processes (scanproc/), so a check that
     gets a turn finds one idle; and where they are off or cannot start, the
     scan runs in this process and holds the GIL, which a burst of them would
     take from the quick checks sharing the process. The time budget starts
-    after the wait (it is taken when the scan starts)."""
+    after the wait (it is taken when the scan starts). Yields whether the check
+    got its turn: it waits the time budget at most, never without end."""
     if not is_heavy(message):
-        yield
+        yield True
         return
     slots = services.settings.heavy_checks
     with _heavy_lock:
         semaphore = _heavy_slots.setdefault(slots, threading.BoundedSemaphore(slots))
-    with semaphore:
-        yield
+    if not semaphore.acquire(timeout=budget):
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        semaphore.release()
 
 
 def prepare_check(services, tenant_id: str) -> tuple[Policy, CheckContext]:
@@ -75,7 +82,13 @@ def evaluate_check(services, message: Message, policy: Policy, context: CheckCon
     look-ups may take up to the time budget). Nothing is recorded yet.
     `digest`: the message's content_digest when the caller has it already."""
     started = time.perf_counter()
-    with heavy_slot(services, message):
+    with heavy_slot(services, message, policy.limits.time_budget_seconds) as turn:
+        if not turn and context.scan_content is not None:
+            # Still taken up by other big files after the whole budget: this check's files
+            # are reported as not scanned for time (its subject and body are scanned).
+            log.warning("heavy checks: no turn within %g s; files not scanned",
+                        policy.limits.time_budget_seconds)
+            context = replace(context, scan_content=files_not_scanned(context.scan_content, TIME))
         verdict, facts = evaluate(message, policy, context)
     elapsed_ms = int((time.perf_counter() - started) * 1000)
     return Evaluated(verdict, facts, elapsed_ms, digest or content_digest(message))

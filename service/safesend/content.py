@@ -49,6 +49,21 @@ class ContentReport:
         return self.detections.students
 
 
+def files_not_scanned(scan, reason: str):
+    """A content scanner like `scan` that reads only the subject and body (and reports the
+    files never read, which keep their own reason) and reports every other file as
+    unscannable for `reason`: for a check whose files cannot be scanned in time."""
+    def scan_without_files(message: Message, policy: Policy, body: str) -> ContentReport:
+        kept = replace(message, attachments=tuple(a for a in message.attachments if a.missing or a.unread))
+        report = scan(kept, policy, body)
+        problems = [Unscannable(a.name, reason) for a in message.attachments
+                    if not a.missing and not a.unread]
+        return ContentReport(report.detections, problems + report.unscannable,
+                             tuple(a.name for a in message.attachments), report.internal_errors)
+
+    return scan_without_files
+
+
 def attachment_of(source: str) -> str | None:
     """The top-level attachment a source label belongs to (None for the body)."""
     top = source.split(SOURCE_SEPARATOR, 1)[0]

@@ -30,11 +30,9 @@ import os
 import sys
 import time
 from collections import OrderedDict
-from dataclasses import replace
 
 from ..check_context import LoadedRoster
-from ..content import ContentReport, scan_message
-from ..extract import Unscannable
+from ..content import ContentReport, files_not_scanned, scan_message
 from ..extract import reasons as extract_reasons
 from ..extract.isolation import GRACE_SECONDS as EXTRACT_GRACE
 from ..message import Message
@@ -152,12 +150,11 @@ class ScanPool(ProcessPool):
 def _failed(message: Message, policy: Policy, body: str, roster: LoadedRoster | None,
             reason: str, internal_error: str | None = None) -> ContentReport:
     """Every attachment unscannable for `reason`; the subject and body scanned here."""
-    # files never read (not sent, nested too deep) keep their own reason, from scan_message
-    kept = replace(message, attachments=tuple(a for a in message.attachments if a.missing or a.unread))
-    report = scan_message(kept, policy, body, roster.index if roster else None,
-                          seconds=BODY_RESCAN_SECONDS)
-    problems = [Unscannable(a.name, reason) for a in message.attachments
-                if not a.missing and not a.unread]
-    internal = [internal_error] if internal_error else []
-    return ContentReport(report.detections, problems + report.unscannable,
-                         tuple(a.name for a in message.attachments), [*internal, *report.internal_errors])
+    def here(kept: Message, checked: Policy, text: str) -> ContentReport:
+        return scan_message(kept, checked, text, roster.index if roster else None,
+                            seconds=BODY_RESCAN_SECONDS)
+
+    report = files_not_scanned(here, reason)(message, policy, body)
+    if internal_error:
+        report.internal_errors = [internal_error, *report.internal_errors]
+    return report
