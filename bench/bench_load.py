@@ -140,35 +140,39 @@ class Server:
         self.proc.wait(timeout=30)
 
 
-def hey(server: Server, body_file: str, seconds: float, clients: int, rate_per_client: float = 0
-        ) -> tuple[int, list[float], int]:
-    """(requests, latencies in ms, non-200 count) from one `hey` run."""
+def _hey_argv(server: Server, body_file: str, seconds: float, clients: int, rate_per_client: float
+              ) -> list[str]:
     argv = ["hey", "-z", f"{seconds}s", "-c", str(clients), "-m", "POST", "-T", "application/json",
             "-H", f"Authorization: Bearer {server.key}", "-D", body_file, "-o", "csv"]
     if rate_per_client:
         argv += ["-q", f"{rate_per_client:g}"]
-    out = subprocess.run([*argv, f"http://127.0.0.1:{server.port}/api/v1/checks"], check=True,
-                         capture_output=True, text=True).stdout
-    rows = list(csv.DictReader(io.StringIO(out)))
+    return [*argv, f"http://127.0.0.1:{server.port}/api/v1/checks"]
+
+
+def _results(outputs: list[str]) -> tuple[int, list[float], int]:
+    """(requests, latencies in ms, non-200 count) from hey's CSV outputs."""
+    rows = [row for out in outputs for row in csv.DictReader(io.StringIO(out))]
     latencies = [float(r["response-time"]) * 1000 for r in rows]
-    errors = sum(1 for r in rows if r["status-code"] != "200")
-    return len(rows), latencies, errors
+    return len(rows), latencies, sum(1 for r in rows if r["status-code"] != "200")
+
+
+def hey(server: Server, body_file: str, seconds: float, clients: int, rate_per_client: float = 0
+        ) -> tuple[int, list[float], int]:
+    """(requests, latencies in ms, non-200 count) from one `hey` run."""
+    argv = _hey_argv(server, body_file, seconds, clients, rate_per_client)
+    return _results([subprocess.run(argv, check=True, capture_output=True, text=True).stdout])
 
 
 def hey_paced(server: Server, body_file: str, seconds: float, clients: int, rate: float
               ) -> tuple[int, list[float], int]:
     """hey at `rate` checks/s in all, its arrivals spread evenly: one single-connection hey
     per client, each at rate/clients, started 1/rate s after the one before."""
-    argv = ["hey", "-z", f"{seconds}s", "-c", "1", "-q", f"{rate / clients:g}", "-m", "POST",
-            "-T", "application/json", "-H", f"Authorization: Bearer {server.key}", "-D", body_file,
-            "-o", "csv", f"http://127.0.0.1:{server.port}/api/v1/checks"]
+    argv = _hey_argv(server, body_file, seconds, 1, rate / clients)
     procs = []
     for _ in range(clients):
         procs.append(subprocess.Popen(argv, stdout=subprocess.PIPE, text=True))
         time.sleep(1 / rate)
-    rows = [row for proc in procs for row in csv.DictReader(io.StringIO(proc.communicate()[0]))]
-    latencies = [float(r["response-time"]) * 1000 for r in rows]
-    return len(rows), latencies, sum(1 for r in rows if r["status-code"] != "200")
+    return _results([proc.communicate()[0] for proc in procs])
 
 
 def slow_attachment() -> bytes:

@@ -268,6 +268,13 @@ def parse_policy(data: Any, version: int = 0, strict: bool = False) -> Policy:
                           malformed=any(e["type"] not in SEMANTIC_ERRORS for e in errors)) from None
 
 
+def with_time_budget(policy: Policy, seconds: float) -> Policy:
+    """`policy` with another time budget per message, which may exceed the 60 s a saved
+    policy holds (incident scans: nobody is waiting to send)."""
+    limits = policy.limits.model_copy(update={"time_budget_seconds": float(seconds)})
+    return policy.model_copy(update={"limits": limits})
+
+
 def load_policy_file(path: str | Path) -> Policy:
     try:
         text = Path(path).read_text(encoding="utf-8")

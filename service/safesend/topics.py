@@ -65,14 +65,13 @@ def find_topics(text: str, terms: list[str] | tuple[str, ...], limit: int = 5) -
         return []
     normalized = normalize_text(text)
     folded = _fold(normalized)
-    firsts = _first_words(tuple(terms))
-    candidates = tuple(term for first, term in firsts if first in folded or _EXTRA_CASES is None)
-    pattern = _compile(candidates)
+    present = [(first, term) for first, term in _first_words(tuple(terms))
+               if first in folded or _EXTRA_CASES is None]
+    pattern = _compile(tuple(term for _, term in present))
     if pattern is None:
         return []
     found: list[str] = []
-    starting = {first for first, term in firsts if term in candidates}
-    for match in _matches(pattern, normalized, folded, starting):
+    for match in _matches(pattern, normalized, folded, {first for first, _ in present}):
         term = " ".join(match.group(0).lower().split())
         if term not in found:
             found.append(term)

@@ -25,6 +25,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..fingerprint import derive_key
+from ..policy import with_time_budget
 from ..store import audit
 from ..store.db import transaction
 from ..store.scans import FlaggedMessage, Scan, ScanJob, ScanWorker
@@ -147,8 +148,7 @@ def scan_policy(policy):
     budget = float(os.environ.get("SAFESEND_SCAN_TIME_BUDGET_SECONDS") or 60)
     if policy.limits.time_budget_seconds >= budget:
         return policy
-    limits = policy.limits.model_copy(update={"time_budget_seconds": budget})
-    return policy.model_copy(update={"limits": limits})
+    return with_time_budget(policy, budget)
 
 
 class LeaseLost(Exception):

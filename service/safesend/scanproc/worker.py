@@ -134,7 +134,7 @@ class _Scanner:
         key = json.dumps(sections, sort_keys=True)
         policy = self.policies.get(key)
         if policy is None:
-            from ..policy import parse_policy
+            from ..policy import parse_policy, with_time_budget
 
             limits = dict(sections.get("limits") or {})
             # An incident scan raises the budget past what a saved policy may hold
@@ -142,8 +142,7 @@ class _Scanner:
             budget = limits.pop("time_budget_seconds", None)
             policy = parse_policy({**sections, "limits": limits})
             if budget is not None:
-                policy = policy.model_copy(update={"limits": policy.limits.model_copy(
-                    update={"time_budget_seconds": float(budget)})})
+                policy = with_time_budget(policy, budget)
             if len(self.policies) >= 16:
                 self.policies.clear()
             self.policies[key] = policy
