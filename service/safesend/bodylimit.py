@@ -1,4 +1,5 @@
-"""The request size limit, enforced while a chunked body is read.
+"""Reading request bodies: the size limit, enforced while a chunked body is
+read, and a big body of known length read from the server in one call.
 
 A body sent with `Transfer-Encoding: chunked` has no Content-Length for
 Flask to refuse up front, and Werkzeug only stops reading at the limit: the
@@ -17,9 +18,25 @@ class LimitChunkedBodies:
         self.app, self.limit = app, limit
 
     def __call__(self, environ, start_response):
-        if not environ.get("CONTENT_LENGTH") and environ.get("wsgi.input") is not None:
-            environ["wsgi.input"] = CappedInput(environ["wsgi.input"], self.limit)
+        stream = environ.get("wsgi.input")
+        if stream is not None:
+            length = _declared_length(environ)
+            if length is None:
+                environ["wsgi.input"] = CappedInput(stream, self.limit)
+            elif WHOLE_READ_FROM < length <= self.limit:  # over the limit: Werkzeug's 413, unread
+                environ["wsgi.input"] = WholeBodyInput(stream, length)
         return self.app(environ, start_response)
+
+
+WHOLE_READ_FROM = 64 * 1024  # Werkzeug's piece
+
+
+def _declared_length(environ) -> int | None:
+    """Content-Length as Werkzeug reads it (None: absent or not a number)."""
+    try:
+        return max(0, int(environ.get("CONTENT_LENGTH") or ""))
+    except ValueError:
+        return None
 
 
 class CappedInput:
@@ -45,6 +62,44 @@ class CappedInput:
         if size is None or size < 0:
             size = self.limit + 1 - self.seen
         return self._count(self.stream.readline(max(0, min(size, self.limit + 1 - self.seen))))
+
+    def __iter__(self):
+        while line := self.readline(64 * 1024):
+            yield line
+
+
+class WholeBodyInput:
+    """A wsgi.input of declared length whose first read takes the whole body from the
+    server in one call; later reads are slices of it. A client that sends less gives
+    what came, then b"" (Werkzeug reports the disconnect, as before)."""
+
+    def __init__(self, stream, length: int):
+        self.stream, self.length = stream, length
+        self.data: bytes | None = None
+        self.pos = 0
+
+    def _whole(self) -> bytes:
+        if self.data is None:
+            self.data = bytes(self.stream.read(self.length))  # bytes(bytes) is not a copy
+        return self.data
+
+    def _end(self, size: int | None) -> int:
+        data = self._whole()
+        return len(data) if size is None or size < 0 else min(len(data), self.pos + size)
+
+    def read(self, size: int | None = -1) -> bytes:
+        start, self.pos = self.pos, self._end(size)
+        return self.data[start:self.pos]  # the whole body when read at once: not a copy
+
+    def readinto(self, buffer) -> int:
+        start, self.pos = self.pos, self._end(len(buffer))
+        buffer[:self.pos - start] = memoryview(self.data)[start:self.pos]
+        return self.pos - start
+
+    def readline(self, size: int | None = -1) -> bytes:
+        end = self._end(size)
+        newline = self.data.find(b"\n", self.pos, end)
+        return self.read((end if newline < 0 else newline + 1) - self.pos)
 
     def __iter__(self):
         while line := self.readline(64 * 1024):

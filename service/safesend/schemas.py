@@ -10,6 +10,7 @@ import base64
 import binascii
 from typing import Annotated, Literal
 
+import pybase64
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from .message import AddressError, Attachment, ClientInfo, Message, Recipient, parse_address
@@ -189,28 +190,16 @@ def _recipients(items: list[RecipientIn | RecipientText], field: str) -> tuple[R
     return tuple(result)
 
 
-_PIECE = 256 * 1024  # characters (a multiple of 4): ~1 ms of decoding here
-
-
 def _decode_base64(text: str) -> bytes:
-    """base64.b64decode(text, validate=True), a piece at a time: decoding 7 MB in one call
-    held the interpreter lock ~17 ms, and every quick check of the process waited for it."""
-    if len(text) <= _PIECE:
-        return base64.b64decode(text, validate=True)
-    decoded = []
+    """base64.b64decode(text, validate=True), with pybase64's SIMD decoder first: CPython's
+    took ~16 ms for a 7 MB attachment, all of it holding the interpreter lock that every
+    quick check of the process waits for; pybase64 takes ~0.5 ms. It refuses a little more
+    than CPython does (padding after a whole group, "AAAA="): what it refuses is decoded
+    again by CPython, so what is accepted, what it gives, and what is refused stay the same."""
     try:
-        for start in range(0, len(text), _PIECE):
-            piece = text[start:start + _PIECE]
-            if "=" in piece and start + _PIECE < len(text):
-                raise binascii.Error("padding before the end")
-            # A piece without padding is whole 4-character groups, so it decodes on its own
-            # to exactly its part of the whole (strict_mode is what validate=True runs).
-            decoded.append(binascii.a2b_base64(piece, strict_mode=True))
+        return pybase64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
-        # Not plain base64 (padding inside, a stray character): the whole in one call,
-        # so that what is refused, and what the odd padding that is not gives, stay the same.
         return base64.b64decode(text, validate=True)
-    return b"".join(decoded)
 
 
 def _attachment(item: AttachmentIn, index: int) -> Attachment:

@@ -43,12 +43,30 @@ def _parsed_body():
         return None
     # The parser refuses a raw NUL in a string, so in UTF-8 one arrives escaped; a UTF-16
     # or UTF-32 body (zero bytes throughout) is walked whatever it holds.
-    if b"\\u0000" in raw or b"\x00" in raw:
+    if b"\x00" in raw or _escaped_nul(raw):
         try:
             return normalized(data)
         except RecursionError:
             raise ApiError(400, "invalid_json", "The request body is nested too deeply.") from None
     return data
+
+
+_BACKSLASHES_LOOKED_AT = 256
+
+
+def _escaped_nul(raw: bytes) -> bool:
+    """Whether `raw` holds "\\u0000". Searching 7 MB of base64 for those six bytes took
+    ~4.6 ms holding the interpreter lock; looking for a backslash (memchr) takes ~0.3 ms,
+    and a JSON body has few: at each one, is it the escape? Past a few hundred, the
+    six-byte search."""
+    at = raw.find(b"\\")
+    for _ in range(_BACKSLASHES_LOOKED_AT):
+        if at < 0:
+            return False
+        if raw.startswith(b"u0000", at + 1):
+            return True
+        at = raw.find(b"\\", at + 2)  # the escaped character is not the start of another escape
+    return at >= 0 and raw.find(b"\\u0000", at) >= 0
 
 
 def _number(text: str) -> int | float:
