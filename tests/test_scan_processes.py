@@ -410,3 +410,33 @@ def test_a_heavy_check_that_gets_no_turn_within_its_budget_reports_its_files_not
     assert reasons.TIME in finding["detail"]
     assert responses[0].json["students_matched"] == 1   # the body was scanned
     assert "no turn within 1 s" in caplog.text and SECRET_NAME not in caplog.text
+
+
+def test_closing_the_pool_leaves_a_busy_workers_pipes_to_the_thread_using_it(tmp_path):
+    # close() closed every worker's pipes, also under a thread in the middle of a scan,
+    # whose next write could then go to whatever file took the descriptor number.
+    from messages import message
+    from safesend.message import Attachment
+    from safesend.policy import parse_policy
+
+    pool = ScanPool(1, b"k" * 32, test_hooks=True)
+    try:
+        assert pool.wait_ready(60), "scan process did not start"
+        held = f"SAFESEND-SCAN-TEST-HOOK: hold {tmp_path}\n".encode()
+        msg = message(to=parents(3), attachments=(Attachment("held.txt", "text/plain", held),))
+        reports = []
+        scanning = threading.Thread(target=lambda: reports.append(
+            pool.scan(msg, parse_policy({}), msg.body_text, None)))
+        scanning.start()
+        _wait_for(tmp_path / "started")
+        (busy,) = pool._all
+        closed_by: list[str] = []
+        close_pipes = busy.close_pipes
+        busy.close_pipes = lambda: (closed_by.append(threading.current_thread().name), close_pipes())
+    finally:
+        pool.close()
+    scanning.join(30)
+    assert not scanning.is_alive()
+    assert closed_by and set(closed_by) == {scanning.name}
+    assert busy.proc.poll() is not None and busy.proc.stdin.closed
+    assert reports[0].unscannable and reports[0].unscannable[0].reason == reasons.CRASHED

@@ -196,17 +196,26 @@ class ProcessPool:
             return bool(self._idle)
 
     def close(self) -> None:
+        """Stop every worker. An idle one gets EOF and exits by itself; one that is serving
+        a request or starting up is killed, and its pipes are left to the thread using it
+        (closed here, their descriptors could be reused under that thread's next write)."""
         with self._cond:
             self._closed = True
-            workers = list(self._all)
+            idle = list(self._idle)
+            busy = [worker for worker in self._all if worker not in idle]
             self._all.clear()
             self._idle.clear()
             self._cond.notify_all()
         self._spawn_requests.put(False)
-        for worker in workers:
-            worker.close_pipes()  # EOF on stdin: an idle worker exits by itself
+        for worker in busy:
+            try:
+                worker.proc.kill()  # its thread sees the pipe close and hands it back
+            except OSError:
+                pass
+        for worker in idle:
+            worker.close_pipes()
         deadline = time.monotonic() + 1.0
-        for worker in workers:
+        for worker in idle:
             try:
                 worker.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
