@@ -89,12 +89,21 @@ class WholeBodyInput:
 
     def read(self, size: int | None = -1) -> bytes:
         start, self.pos = self.pos, self._end(size)
-        return self.data[start:self.pos]  # the whole body when read at once: not a copy
+        piece = self.data[start:self.pos]  # the whole body when read at once: not a copy
+        self._drop_when_done()
+        return piece
 
     def readinto(self, buffer) -> int:
         start, self.pos = self.pos, self._end(len(buffer))
-        buffer[:self.pos - start] = memoryview(self.data)[start:self.pos]
-        return self.pos - start
+        count = self.pos - start
+        buffer[:count] = memoryview(self.data)[start:self.pos]
+        self._drop_when_done()
+        return count
+
+    def _drop_when_done(self) -> None:
+        # The reader holds its own copy by now: this one need not live as long as the request.
+        if self.pos >= len(self.data):
+            self.data, self.pos = b"", 0
 
     def readline(self, size: int | None = -1) -> bytes:
         end = self._end(size)
