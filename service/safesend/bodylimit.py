@@ -32,7 +32,9 @@ WHOLE_READ_FROM = 64 * 1024  # Werkzeug's piece
 
 
 def _declared_length(environ) -> int | None:
-    """Content-Length as Werkzeug reads it (None: absent or not a number)."""
+    """Content-Length, or None when it is absent or not a number. Werkzeug takes a value
+    that is not a number as 0 but, behind a server that ends the stream itself (gunicorn,
+    waitress), reads such a body to its end: so it is capped like a chunked one."""
     try:
         return max(0, int(environ.get("CONTENT_LENGTH") or ""))
     except ValueError:
